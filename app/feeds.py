@@ -1,0 +1,336 @@
+"""The feed engine: one worker thread per open stream, newest-frame-only hand-over.
+
+    worker thread (one per stream)                 GUI thread (one display timer)
+    open -> read -> scale to tile size -> BGRA --> FrameSlot.put()  ...  FrameSlot.get()
+
+A `Feed` is shared by every tile that shows the same stream (reference counted by
+`FeedManager`). Nothing here knows about Qt: frames are numpy BGRA arrays, which the wall
+wraps as `QImage.Format_RGB32` without copying. A frame array is never written again after
+it is put in the slot, so the GUI may keep painting it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+# Read by OpenCV's FFmpeg backend at every open; set before the first capture is created.
+# TCP for RTSP (no UDP packet loss smearing on a busy LAN). Thread-safe opening, so one dead
+# camera does not hold a process-wide lock while every other stream waits to reconnect.
+os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+os.environ.setdefault("OPENCV_FFMPEG_IS_THREAD_SAFE", "1")
+# FFmpeg's own console messages (e.g. "Connection refused") duplicate what the tile shows.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from app import demo  # noqa: E402
+from app.geometry import fit_size  # noqa: E402
+from app.streams import Backoff, Snapshot, StreamStatus, StreamTimeouts  # noqa: E402
+from app.urls import Source  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+try:  # OpenCV prints its own FFmpeg warnings; our tile states say it better.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+except AttributeError:  # pragma: no cover - older builds
+    pass
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One paint-ready frame: BGRA bytes (QImage.Format_RGB32 on little-endian)."""
+
+    image: np.ndarray  # shape (h, w, 4), uint8, C-contiguous; never modified after hand-over
+    seq: int  # increases by one per frame put in the slot
+    captured: float  # time.monotonic() when the decoder returned it
+    source_size: tuple[int, int]  # decoded width, height before scaling
+
+
+class FrameSlot:
+    """Holds only the newest frame. put() replaces, get() never blocks for long."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: Frame | None = None
+        self._seq = 0
+
+    def put(self, image: np.ndarray, captured: float, source_size: tuple[int, int]) -> int:
+        with self._lock:
+            self._seq += 1
+            self._frame = Frame(image, self._seq, captured, source_size)
+            return self._seq
+
+    def get(self) -> Frame | None:
+        with self._lock:
+            return self._frame
+
+    @property
+    def seq(self) -> int:
+        with self._lock:
+            return self._seq
+
+
+class SourceError(Exception):
+    """A problem that retrying will not fix (bad address, missing file): state 'error'."""
+
+
+class Capture(Protocol):
+    def read(self) -> tuple[bool, Any]: ...
+    def release(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Opened:
+    capture: Capture
+    paced_fps: float | None  # files and demo clips: play at this rate; live streams: None
+    loop: bool
+
+
+Opener = Callable[[Source, StreamTimeouts, str, str], Opened | None]
+
+
+def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
+                title: str = "", cache_dir: Path | None = None) -> Opened | None:
+    """Open a source with OpenCV's FFmpeg backend. None: could not connect (retry later)."""
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(timeouts.open_s * 1000),
+              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(timeouts.read_s * 1000)]
+    if hasattr(cv2, "CAP_PROP_N_THREADS"):
+        params += [cv2.CAP_PROP_N_THREADS, 1]  # one decoder thread per stream
+    start_at = 0
+    if source.kind == "demo":
+        scene, query = source.demo_params()
+        try:
+            spec = demo.DemoSpec.from_params(scene, query)
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
+        try:
+            path = demo.ensure_clip(cache_dir or demo.default_cache_dir(), spec, camera_id,
+                                    title or camera_id)
+        except (OSError, RuntimeError) as exc:
+            raise SourceError(f"cannot prepare demo clip: {exc}") from None
+        target = str(path)
+        start_at = demo.start_frame(spec, time.time())
+    elif source.kind == "file":
+        path = source.path
+        if not path.is_file():
+            raise SourceError(f"file not found: {path}")
+        target = str(path)
+    else:
+        target = source.url
+    cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+    if not cap.isOpened():
+        cap.release()
+        if source.kind in ("file", "demo"):
+            raise SourceError(f"cannot decode {source.display}")
+        return None
+    if source.kind in ("file", "demo"):
+        if start_at:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, start_at)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        return Opened(cap, fps if 1.0 <= fps <= 120.0 else 25.0, loop=True)
+    return Opened(cap, None, loop=False)
+
+
+class Feed:
+    """One open stream: its worker thread, its state and its newest frame."""
+
+    def __init__(self, key: str, source: Source, camera_id: str, title: str,
+                 timeouts: StreamTimeouts, opener: Callable[..., Opened | None],
+                 backoff: Backoff | None = None, clock: Callable[[], float] = time.monotonic):
+        self.key = key
+        self.source = source
+        self.camera_id = camera_id
+        self.title = title
+        self.slot = FrameSlot()
+        self.status = StreamStatus(timeouts)
+        self._timeouts = timeouts
+        self._opener = opener
+        self._backoff = backoff or Backoff(base_s=1.0, factor=2.0, cap_s=30.0)
+        self._clock = clock
+        self._stop = threading.Event()
+        self._size_lock = threading.Lock()
+        self._sizes: dict[int, tuple[int, int]] = {}
+        self.decoded = 0  # frames read from the decoder (also counts frames not displayed)
+        self._thread = threading.Thread(target=self._run, name=f"feed:{camera_id}", daemon=True)
+
+    # -- control (any thread) -----------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the worker to finish. It exits at the next frame or timeout; it never blocks us."""
+        self._stop.set()
+        self.status.closed()
+
+    def join(self, timeout: float) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def set_size(self, subscriber: int, width: int, height: int) -> None:
+        """A tile reports the size it paints at; the worker scales to the largest request."""
+        with self._size_lock:
+            self._sizes[subscriber] = (max(1, int(width)), max(1, int(height)))
+
+    def drop_size(self, subscriber: int) -> None:
+        with self._size_lock:
+            self._sizes.pop(subscriber, None)
+
+    def target_size(self) -> tuple[int, int] | None:
+        with self._size_lock:
+            if not self._sizes:
+                return None
+            return (max(w for w, _ in self._sizes.values()),
+                    max(h for _, h in self._sizes.values()))
+
+    def snapshot(self) -> Snapshot:
+        return self.status.snapshot(self._clock())
+
+    # -- worker ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # noqa: BLE001 - a worker must never die silently
+            log.exception("feed %s (%s) crashed", self.camera_id, self.source.display)
+            self.status.fatal(f"internal error: {exc}")
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.status.opening(self._clock())
+            try:
+                opened = self._opener(self.source, self._timeouts, self.camera_id, self.title)
+            except SourceError as exc:
+                log.warning("camera %s: %s", self.camera_id, exc)
+                self.status.fatal(str(exc))
+                return
+            if self._stop.is_set():
+                if opened:
+                    opened.capture.release()
+                return
+            if opened is None:
+                self._retry(f"cannot connect to {self.source.display}")
+                continue
+            reason = self._read(opened)
+            opened.capture.release()
+            if reason is not None and not self._stop.is_set():
+                self._retry(reason)
+
+    def _retry(self, message: str) -> None:
+        delay = self._backoff.next_delay()
+        log.info("camera %s: %s; retrying in %.1f s", self.camera_id, message, delay)
+        self.status.failed(self._clock(), message, delay)
+        self._stop.wait(delay)
+
+    def _read(self, opened: Opened) -> str | None:
+        """Read until stopped (None) or the stream fails (the reason)."""
+        cap = opened.capture
+        period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
+        next_due = self._clock()
+        first = True
+        while not self._stop.is_set():
+            ok, frame = cap.read()
+            if self._stop.is_set():
+                return None
+            if not ok or frame is None:
+                if opened.loop and not first:
+                    if cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                        continue
+                return ("stream ended" if opened.loop else
+                        f"no frame for {self._timeouts.read_s:g} s (read timeout or stream lost)")
+            first = False
+            self.decoded += 1
+            now = self._clock()
+            if period:  # files decode as fast as the CPU allows: pace by the clip's rate
+                next_due += period
+                if next_due - now > 0:
+                    if self._stop.wait(next_due - now):
+                        return None
+                    now = self._clock()
+                elif now - next_due > 1.0:
+                    next_due = now  # fell far behind (CPU busy): do not try to catch up
+            self._deliver(frame, now)
+            self._backoff.reset()
+        return None
+
+    def _deliver(self, frame: np.ndarray, captured: float) -> None:
+        h, w = frame.shape[:2]
+        target = self.target_size()
+        if target is not None:
+            tw, th = fit_size(w, h, *target)
+            if (tw, th) != (w, h):
+                frame = cv2.resize(frame, (tw, th), interpolation=cv2.INTER_LINEAR)
+        bgra = cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA)  # a new array every time
+        self.slot.put(bgra, captured, (w, h))
+        self.status.frame(captured)
+
+
+class FeedManager:
+    """Opens each stream once, shares it between tiles and closes it when nobody shows it."""
+
+    def __init__(self, timeouts: StreamTimeouts | None = None,
+                 opener: Callable[..., Opened | None] | None = None,
+                 cache_dir: Path | None = None):
+        self.timeouts = timeouts or StreamTimeouts()
+        self._cache_dir = cache_dir
+        self._opener = opener or self._default_opener
+        self._feeds: dict[str, Feed] = {}
+        self._refs: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _default_opener(self, source: Source, timeouts: StreamTimeouts, camera_id: str,
+                        title: str) -> Opened | None:
+        return open_source(source, timeouts, camera_id, title, self._cache_dir)
+
+    def acquire(self, camera_id: str, source: Source, title: str = "") -> Feed:
+        key = f"{camera_id}|{source.url}"
+        with self._lock:
+            feed = self._feeds.get(key)
+            if feed is None:
+                feed = Feed(key, source, camera_id, title, self.timeouts, self._opener)
+                self._feeds[key] = feed
+                self._refs[key] = 0
+                feed.start()
+            self._refs[key] += 1
+            return feed
+
+    def release(self, feed: Feed) -> None:
+        with self._lock:
+            if feed.key not in self._refs:
+                return
+            self._refs[feed.key] -= 1
+            if self._refs[feed.key] > 0:
+                return
+            del self._refs[feed.key]
+            del self._feeds[feed.key]
+        feed.stop()
+
+    def feeds(self) -> list[Feed]:
+        with self._lock:
+            return list(self._feeds.values())
+
+    def stop_all(self, timeout: float = 2.0) -> list[str]:
+        """Stop every stream; wait at most `timeout` s in total. Returns those still running."""
+        with self._lock:
+            feeds = list(self._feeds.values())
+            self._feeds.clear()
+            self._refs.clear()
+        for f in feeds:
+            f.stop()
+        deadline = time.monotonic() + timeout
+        hung = []
+        for f in feeds:
+            if not f.join(max(0.0, deadline - time.monotonic())):
+                hung.append(f.camera_id)
+        if hung:  # blocked inside a network read: they are daemon threads and die with us
+            log.warning("streams still closing at exit: %s", ", ".join(hung))
+        return hung

@@ -1,0 +1,651 @@
+"""`cameras.yaml` -> typed, validated registry objects.
+
+Validation never stops at the first problem: every problem is collected with the file, line,
+camera (or station / site) id and field, the cameras with problems are left out, and the rest
+are returned. Only a file that cannot be read or parsed at all raises `RegistryFileError`.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from app.urls import Source, UrlError, parse_source
+
+SCHEMA_VERSION = 1
+SITE_KINDS = ("mall", "multiplex", "market", "housing", "bank", "office", "petrol_pump",
+              "hospital", "hotel", "transport", "other")
+OWNERSHIPS = ("police", "private")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Coverage:
+    bearing: float  # degrees clockwise from north
+    fov: float  # field-of-view angle, degrees (360 = all round)
+    range_m: float
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Recorder:
+    room: str
+    retention_days: int
+    site: str | None = None  # a site id, for private recorders
+    station: str | None = None  # a station id, for police recorders
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    division: str  # division id
+    location: Location | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Division:
+    id: str
+    name: str
+    stations: tuple[str, ...]  # station ids
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    kind: str
+    station: str
+    owner: str
+    contact: Contact
+    address: str
+    location: Location
+    recorder: Recorder | None = None
+
+
+@dataclass(frozen=True)
+class Camera:
+    id: str
+    name: str
+    ownership: str  # "police" or "private"
+    station: str  # always resolved (a private camera takes its site's station)
+    site: str | None
+    location: Location
+    coverage: Coverage | None
+    main: Source
+    sub: Source | None
+    recorder: Recorder | None
+    floor: str | None = None
+    tags: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def is_police(self) -> bool:
+        return self.ownership == "police"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file, with enough context to find and fix it."""
+
+    file: str
+    line: int
+    message: str
+    camera: str | None = None
+    field: str | None = None
+    entity: str | None = None  # e.g. "station park-street" for problems outside cameras
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        who = f"camera {self.camera}" if self.camera else (self.entity or "")
+        what = f" field '{self.field}'" if self.field else ""
+        subject = f" {who}{what}".rstrip()
+        return f"{where}:{subject}: {self.message}" if subject else f"{where}: {self.message}"
+
+
+@dataclass
+class Registry:
+    path: Path | None
+    divisions: dict[str, Division] = field(default_factory=dict)
+    stations: dict[str, Station] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+    cameras: dict[str, Camera] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # ids of cameras left out
+
+    def cameras_of_station(self, station_id: str) -> list[Camera]:
+        return [c for c in self.cameras.values() if c.station == station_id]
+
+    def cameras_of_site(self, site_id: str) -> list[Camera]:
+        return [c for c in self.cameras.values() if c.site == site_id]
+
+    def default_view(self, count: int) -> list[str]:
+        """A first wall for a new user: police and private cameras, from different places."""
+        seen_places: set[str] = set()
+        police = [c for c in self.cameras.values() if c.is_police]
+        private = [c for c in self.cameras.values() if not c.is_police]
+        out: list[str] = []
+        for pool in _interleave(police, private):
+            place = pool.site or pool.station
+            if place not in seen_places:
+                seen_places.add(place)
+                out.append(pool.id)
+            if len(out) == count:
+                break
+        for cam in self.cameras.values():  # fewer places than tiles: fill up
+            if len(out) == count:
+                break
+            if cam.id not in out:
+                out.append(cam.id)
+        return out
+
+    def place_of(self, cam: Camera) -> str:
+        """Where the camera is, for a tile caption: the site for private cameras, else the PS."""
+        if cam.site and cam.site in self.sites:
+            return self.sites[cam.site].name
+        st = self.stations.get(cam.station)
+        return f"{st.name} PS" if st else cam.station
+
+
+def _interleave(a: list[Camera], b: list[Camera]) -> list[Camera]:
+    out: list[Camera] = []
+    for i in range(max(len(a), len(b))):
+        out.extend(x[i] for x in (a, b) if i < len(x))
+    return out
+
+
+class RegistryFileError(Exception):
+    """The file cannot be read or parsed at all. The message is meant for the user as it is."""
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+# ---------------------------------------------------------------------------------------------
+class _Map(dict):
+    """A mapping that remembers its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+    duplicate_keys: list[tuple[str, int]]
+
+
+class _List(list):
+    line: int = 0
+    item_lines: list[int]
+
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    out.duplicate_keys = []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in out:
+            out.duplicate_keys.append((key, line))
+            continue
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _construct_list(loader: Any, node: yaml.SequenceNode) -> _List:
+    out = _List(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------------------------
+class _Invalid(Exception):
+    """Raised inside a field check; carries the message."""
+
+
+class _Checker:
+    """Collects problems for one file while the entities are built."""
+
+    def __init__(self, file: str, base_dir: Path | None, env: Mapping[str, str] | None):
+        self.file = file
+        self.base_dir = base_dir
+        self.env = env
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str, *, camera: str | None = None,
+            field: str | None = None, entity: str | None = None) -> None:
+        self.problems.append(Problem(self.file, line, message, camera, field, entity))
+
+    def line_of(self, m: Any, key: str) -> int:
+        if isinstance(m, _Map):
+            return m.key_lines.get(key, m.line)
+        return getattr(m, "line", 0)
+
+    def mapping(self, value: Any, line: int, what: str, **ctx: Any) -> _Map | None:
+        if isinstance(value, _Map):
+            for key, dup_line in value.duplicate_keys:
+                self.add(dup_line, f"duplicate key '{key}' (the first one is used)",
+                         field=_join(ctx.get("field"), key),
+                         **{k: v for k, v in ctx.items() if k != "field"})
+            return value
+        self.add(line, f"{what} must be a mapping (key: value), got {_type_name(value)}", **ctx)
+        return None
+
+    def unknown_keys(self, m: _Map, allowed: tuple[str, ...], prefix: str | None = None,
+                     **ctx: Any) -> None:
+        for key in m:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                self.add(m.key_lines.get(key, m.line),
+                         f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                         + f"; allowed: {', '.join(allowed)}",
+                         field=_join(prefix, key), **ctx)
+
+    def get(self, m: _Map, key: str, check: Callable[[Any], Any], *, required: bool,
+            prefix: str | None = None, default: Any = None, **ctx: Any) -> Any:
+        """Run `check` on m[key]; record a problem (and return `_MISSING`) when it fails."""
+        fname = _join(prefix, key)
+        if key not in m or m[key] is None:
+            if required:
+                self.add(m.line, f"missing required field '{fname}'", field=fname, **ctx)
+                return _MISSING
+            return default
+        try:
+            return check(m[key])
+        except _Invalid as exc:
+            self.add(self.line_of(m, key), str(exc), field=fname, **ctx)
+            return _MISSING
+
+
+_MISSING: Any = object()
+
+
+def _join(prefix: str | None, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", _Map: "a mapping", list: "a list", _List: "a list",
+            str: "text", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), type(value).__name__)
+
+
+def _closest(key: str, allowed: tuple[str, ...]) -> str | None:
+    import difflib
+    hits = difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
+    return hits[0] if hits else None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _Invalid(f"must be text, got {_type_name(value)}")
+    s = str(value).strip()
+    if not s:
+        raise _Invalid("must not be empty")
+    return s
+
+
+def _slug(value: Any) -> str:
+    s = _text(value)
+    if not _SLUG.match(s):
+        raise _Invalid(f"'{s}' is not a valid id (lower-case letters, digits and '-')")
+    return s
+
+
+def _camera_id(value: Any) -> str:
+    s = _text(value)
+    if not _CAMERA_ID.match(s):
+        raise _Invalid(f"'{s}' is not a valid camera id (letters, digits, '.', '_' and '-')")
+    return s
+
+
+def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(f"must be a number, got {_type_name(value)}")
+        v = float(value)
+        if not math.isfinite(v) or not lo <= v <= hi:
+            raise _Invalid(f"{value}{unit} is out of range ({lo:g} to {hi:g}{unit})")
+        return v
+    return check
+
+
+def _int(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"must be a whole number, got {_type_name(value)}")
+        if not lo <= value <= hi:
+            raise _Invalid(f"{value} is out of range ({lo} to {hi})")
+        return value
+    return check
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        s = _text(value)
+        if s not in options:
+            raise _Invalid(f"'{s}' is not one of: {', '.join(options)}")
+        return s
+    return check
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+_TOP_KEYS = ("version", "divisions", "sites", "cameras")
+_DIVISION_KEYS = ("id", "name", "stations")
+_STATION_KEYS = ("id", "name", "location", "phone")
+_SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "location",
+              "recorder")
+_CAMERA_KEYS = ("id", "name", "ownership", "station", "site", "location", "coverage", "streams",
+                "recorder", "floor", "tags")
+_LOCATION_KEYS = ("lat", "lon")
+_COVERAGE_KEYS = ("bearing", "fov", "range_m")
+_CONTACT_KEYS = ("name", "phone")
+_RECORDER_KEYS = ("site", "station", "room", "retention_days")
+_STREAM_KEYS = ("main", "sub")
+
+
+def load_registry(path: str | Path, env: Mapping[str, str] | None = None) -> Registry:
+    """Read and validate a registry file. Raises RegistryFileError only if it is unusable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryFileError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryFileError(f"{path}: cannot read the file ({exc})") from None
+    return parse_registry(text, file=str(path), base_dir=path.parent.resolve(), env=env,
+                          path=path)
+
+
+def parse_registry(text: str, file: str = "<text>", base_dir: Path | None = None,
+                   env: Mapping[str, str] | None = None, path: Path | None = None) -> Registry:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise RegistryFileError(f"{where}: not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise RegistryFileError(f"{file}: not valid YAML: {exc}") from None
+    if not isinstance(data, _Map):
+        raise RegistryFileError(f"{file}: the top level must be a mapping with "
+                                f"'version: {SCHEMA_VERSION}', 'divisions', 'sites' and "
+                                f"'cameras', got {_type_name(data)}")
+    version = data.get("version")
+    if version != SCHEMA_VERSION:
+        line = data.key_lines.get("version", 1)
+        raise RegistryFileError(
+            f"{file}:{line}: unsupported registry version {version!r}; this Nazar reads "
+            f"'version: {SCHEMA_VERSION}'")
+
+    ck = _Checker(file, base_dir, env)
+    ck.mapping(data, data.line, "the file")
+    ck.unknown_keys(data, _TOP_KEYS)
+    reg = Registry(path=path)
+    _load_divisions(ck, data, reg)
+    _load_sites(ck, data, reg)
+    _load_cameras(ck, data, reg)
+    reg.problems = ck.problems
+    return reg
+
+
+def _items(ck: _Checker, data: _Map, key: str) -> list[tuple[int, Any]]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, _List):
+        ck.add(ck.line_of(data, key), f"'{key}' must be a list, got {_type_name(value)}",
+               field=key)
+        return []
+    return list(zip(value.item_lines, value))
+
+
+def _location(ck: _Checker, m: _Map, key: str, required: bool, **ctx: Any) -> Location | None:
+    if key not in m or m[key] is None:
+        if required:
+            ck.add(m.line, f"missing required field '{key}' (lat, lon)", field=key, **ctx)
+            return _MISSING
+        return None
+    loc = ck.mapping(m[key], ck.line_of(m, key), f"'{key}'", field=key, **ctx)
+    if loc is None:
+        return _MISSING
+    ck.unknown_keys(loc, _LOCATION_KEYS, prefix=key, **ctx)
+    lat = ck.get(loc, "lat", _number(-90, 90, "°"), required=True, prefix=key, **ctx)
+    lon = ck.get(loc, "lon", _number(-180, 180, "°"), required=True, prefix=key, **ctx)
+    if lat is _MISSING or lon is _MISSING:
+        return _MISSING
+    return Location(lat, lon)
+
+
+def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | None:
+    if m.get("recorder") is None:
+        return None
+    rec = ck.mapping(m["recorder"], ck.line_of(m, "recorder"), "'recorder'", field="recorder",
+                     **ctx)
+    if rec is None:
+        return _MISSING
+    n = len(ck.problems)
+    ck.unknown_keys(rec, _RECORDER_KEYS, prefix="recorder", **ctx)
+    room = ck.get(rec, "room", _text, required=True, prefix="recorder", **ctx)
+    days = ck.get(rec, "retention_days", _int(0, 3650), required=True, prefix="recorder", **ctx)
+    site = ck.get(rec, "site", _slug, required=False, prefix="recorder", **ctx)
+    station = ck.get(rec, "station", _slug, required=False, prefix="recorder", **ctx)
+    if site and station and site is not _MISSING and station is not _MISSING:
+        ck.add(rec.line, "give either 'site' or 'station' for a recorder, not both",
+               field="recorder", **ctx)
+    if isinstance(site, str) and site not in reg.sites:
+        ck.add(ck.line_of(rec, "site"), f"unknown site '{site}'", field="recorder.site", **ctx)
+    if isinstance(station, str) and station not in reg.stations:
+        ck.add(ck.line_of(rec, "station"), f"unknown police station '{station}'",
+               field="recorder.station", **ctx)
+    if len(ck.problems) != n:
+        return _MISSING
+    return Recorder(room=room, retention_days=days, site=site, station=station)
+
+
+def _load_divisions(ck: _Checker, data: _Map, reg: Registry) -> None:
+    for line, raw in _items(ck, data, "divisions"):
+        d = ck.mapping(raw, line, "a division", entity="division")
+        if d is None:
+            continue
+        did = ck.get(d, "id", _slug, required=True, entity="division")
+        ent = f"division {did}" if isinstance(did, str) else "division"
+        ck.unknown_keys(d, _DIVISION_KEYS, entity=ent)
+        name = ck.get(d, "name", _text, required=True, entity=ent)
+        if did is _MISSING or name is _MISSING:
+            continue
+        if did in reg.divisions:
+            ck.add(d.key_lines.get("id", d.line), f"duplicate division id '{did}'",
+                   field="id", entity=ent)
+            continue
+        station_ids: list[str] = []
+        for sline, sraw in _items(ck, d, "stations"):
+            s = ck.mapping(sraw, sline, "a police station", entity=f"{ent} station")
+            if s is None:
+                continue
+            sid = ck.get(s, "id", _slug, required=True, entity=f"{ent} station")
+            sent = f"station {sid}" if isinstance(sid, str) else f"{ent} station"
+            ck.unknown_keys(s, _STATION_KEYS, entity=sent)
+            sname = ck.get(s, "name", _text, required=True, entity=sent)
+            loc = _location(ck, s, "location", required=False, entity=sent)
+            phone = ck.get(s, "phone", _text, required=False, entity=sent)
+            if sid is _MISSING or sname is _MISSING:
+                continue
+            if sid in reg.stations:
+                ck.add(s.key_lines.get("id", s.line), f"duplicate police station id '{sid}'",
+                       field="id", entity=sent)
+                continue
+            reg.stations[sid] = Station(sid, sname, did,
+                                        None if loc is _MISSING else loc,
+                                        None if phone is _MISSING else phone)
+            station_ids.append(sid)
+        reg.divisions[did] = Division(did, name, tuple(station_ids))
+
+
+def _load_sites(ck: _Checker, data: _Map, reg: Registry) -> None:
+    for line, raw in _items(ck, data, "sites"):
+        s = ck.mapping(raw, line, "a site", entity="site")
+        if s is None:
+            continue
+        n = len(ck.problems)
+        sid = ck.get(s, "id", _slug, required=True, entity="site")
+        ent = f"site {sid}" if isinstance(sid, str) else "site"
+        ck.unknown_keys(s, _SITE_KEYS, entity=ent)
+        name = ck.get(s, "name", _text, required=True, entity=ent)
+        kind = ck.get(s, "kind", _choice(SITE_KINDS), required=True, entity=ent)
+        station = ck.get(s, "station", _slug, required=True, entity=ent)
+        if isinstance(station, str) and station not in reg.stations:
+            ck.add(ck.line_of(s, "station"), f"unknown police station '{station}'",
+                   field="station", entity=ent)
+        owner = ck.get(s, "owner", _text, required=True, entity=ent)
+        address = ck.get(s, "address", _text, required=True, entity=ent)
+        loc = _location(ck, s, "location", required=True, entity=ent)
+        contact = _MISSING
+        if s.get("contact") is None:
+            ck.add(s.line, "missing required field 'contact' (name, phone: who answers 24x7)",
+                   field="contact", entity=ent)
+        else:
+            c = ck.mapping(s["contact"], ck.line_of(s, "contact"), "'contact'", field="contact",
+                           entity=ent)
+            if c is not None:
+                ck.unknown_keys(c, _CONTACT_KEYS, prefix="contact", entity=ent)
+                cname = ck.get(c, "name", _text, required=True, prefix="contact", entity=ent)
+                phone = ck.get(c, "phone", _text, required=True, prefix="contact", entity=ent)
+                if cname is not _MISSING and phone is not _MISSING:
+                    contact = Contact(cname, phone)
+        if isinstance(sid, str) and sid in reg.sites:
+            ck.add(s.key_lines.get("id", s.line), f"duplicate site id '{sid}'", field="id",
+                   entity=ent)
+            continue
+        recorder = _recorder(ck, s, reg, entity=ent)
+        if len(ck.problems) != n:
+            continue  # a site with problems is left out; its cameras then report it
+        reg.sites[sid] = Site(sid, name, kind, station, owner, contact, address, loc, recorder)
+
+
+def _streams(ck: _Checker, m: _Map, cam: str) -> tuple[Source, Source | None] | None:
+    if m.get("streams") is None:
+        ck.add(m.line, "missing required field 'streams' (main, and optionally sub)",
+               field="streams", camera=cam)
+        return None
+    st = ck.mapping(m["streams"], ck.line_of(m, "streams"), "'streams'", field="streams",
+                    camera=cam)
+    if st is None:
+        return None
+    ck.unknown_keys(st, _STREAM_KEYS, prefix="streams", camera=cam)
+
+    def source(value: Any) -> Source:
+        try:
+            return parse_source(value, ck.base_dir, ck.env)
+        except UrlError as exc:
+            raise _Invalid(f"bad stream address: {exc}") from None
+
+    main = ck.get(st, "main", source, required=True, prefix="streams", camera=cam)
+    sub = ck.get(st, "sub", source, required=False, prefix="streams", camera=cam)
+    if main is _MISSING or sub is _MISSING:
+        return None
+    return main, sub
+
+
+def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
+    seen_lines: dict[str, int] = {}
+    for line, raw in _items(ck, data, "cameras"):
+        c = ck.mapping(raw, line, "a camera", camera=f"#{len(seen_lines) + 1} (line {line})")
+        if c is None:
+            reg.skipped.append(f"line {line}")
+            continue
+        n = len(ck.problems)
+        cid = ck.get(c, "id", _camera_id, required=True, camera=f"at line {c.line}")
+        cam = cid if isinstance(cid, str) else f"at line {c.line}"
+        ck.unknown_keys(c, _CAMERA_KEYS, camera=cam)
+        if isinstance(cid, str) and cid in seen_lines:
+            ck.add(c.key_lines.get("id", c.line),
+                   f"duplicate camera id '{cid}' (first defined at line {seen_lines[cid]}); "
+                   "this one is skipped", field="id", camera=cam)
+            reg.skipped.append(cid)
+            continue
+        if isinstance(cid, str):
+            seen_lines[cid] = c.line
+        name = ck.get(c, "name", _text, required=True, camera=cam)
+        ownership = ck.get(c, "ownership", _choice(OWNERSHIPS), required=True, camera=cam)
+        station = ck.get(c, "station", _slug, required=ownership == "police", camera=cam)
+        site = ck.get(c, "site", _slug, required=ownership == "private", camera=cam)
+        if isinstance(site, str) and site not in reg.sites:
+            ck.add(ck.line_of(c, "site"), f"unknown site '{site}'", field="site", camera=cam)
+        if isinstance(station, str) and station not in reg.stations:
+            ck.add(ck.line_of(c, "station"), f"unknown police station '{station}'",
+                   field="station", camera=cam)
+        if station is None and isinstance(site, str) and site in reg.sites:
+            station = reg.sites[site].station
+        loc = _location(ck, c, "location", required=True, camera=cam)
+        coverage = None
+        if c.get("coverage") is not None:
+            cv = ck.mapping(c["coverage"], ck.line_of(c, "coverage"), "'coverage'",
+                            field="coverage", camera=cam)
+            if cv is not None:
+                ck.unknown_keys(cv, _COVERAGE_KEYS, prefix="coverage", camera=cam)
+                bearing = ck.get(cv, "bearing", _number(0, 360, "°"), required=True,
+                                 prefix="coverage", camera=cam)
+                fov = ck.get(cv, "fov", _number(1, 360, "°"), required=True,
+                             prefix="coverage", camera=cam)
+                rng = ck.get(cv, "range_m", _number(1, 5000, " m"), required=True,
+                             prefix="coverage", camera=cam)
+                if _MISSING not in (bearing, fov, rng):
+                    coverage = Coverage(bearing % 360.0, fov, rng)
+        streams = _streams(ck, c, cam)
+        recorder = _recorder(ck, c, reg, camera=cam)
+        if recorder is None and isinstance(site, str) and site in reg.sites:
+            recorder = reg.sites[site].recorder
+        floor = ck.get(c, "floor", _text, required=False, camera=cam)
+
+        def tags_check(value: Any) -> tuple[str, ...]:
+            if not isinstance(value, list):
+                raise _Invalid(f"must be a list of words, got {_type_name(value)}")
+            return tuple(_text(v) for v in value)
+
+        tags = ck.get(c, "tags", tags_check, required=False, default=(), camera=cam)
+        if len(ck.problems) != n or streams is None:
+            reg.skipped.append(cam)
+            continue
+        reg.cameras[cid] = Camera(cid, name, ownership, station, site, loc, coverage,
+                                  streams[0], streams[1], recorder, floor, tags, c.line)

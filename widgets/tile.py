@@ -1,0 +1,251 @@
+"""One tile of the wall: paints the newest frame and an overlay with the stream's state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QImage,
+                           QMouseEvent, QPainter, QPaintEvent, QPen)
+from PySide6.QtWidgets import QWidget
+
+from app.feeds import Feed, Frame
+from app.geometry import centered, fit_size
+from app.streams import Snapshot, State
+
+CAMERA_MIME = "application/x-nazar-camera"
+TILE_MIME = "application/x-nazar-tile"
+
+STATE_COLOURS = {
+    State.CONNECTING: QColor(120, 144, 156),
+    State.LIVE: QColor(46, 160, 67),
+    State.STALLED: QColor(230, 145, 0),
+    State.RECONNECTING: QColor(230, 145, 0),
+    State.OFFLINE: QColor(211, 47, 47),
+    State.ERROR: QColor(211, 47, 47),
+    State.CLOSED: QColor(90, 90, 90),
+}
+
+
+@dataclass
+class TileContent:
+    camera_id: str
+    name: str
+    place: str
+    feed: Feed | None  # None: the camera is not in the registry
+    problem: str = ""
+
+
+class TileWidget(QWidget):
+    clicked = Signal(int)
+    doubleClicked = Signal(int)
+    cameraDropped = Signal(int, str)  # tile index, camera id
+    tileDropped = Signal(int, int)  # from tile, to tile
+
+    def __init__(self, index: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.content: TileContent | None = None
+        self.selected = False
+        self._frame: Frame | None = None
+        self._image: QImage | None = None
+        self._snap: Snapshot | None = None
+        self._overlay_key: tuple | None = None
+        self._press: QPoint | None = None
+        self.paints = 0
+        self.setAcceptDrops(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(40, 30)
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(9)
+        self._big = QFont(self.font())
+        self._big.setBold(True)
+
+    # -- content ----------------------------------------------------------------------------
+    def set_content(self, content: TileContent | None) -> None:
+        if self.content is not None and self.content.feed is not None:
+            self.content.feed.drop_size(id(self))
+        self.content = content
+        self._frame = None
+        self._image = None
+        self._snap = None
+        self._overlay_key = None
+        self._report_size()
+        self.update()
+
+    def _report_size(self) -> None:
+        if self.content is not None and self.content.feed is not None:
+            ratio = self.devicePixelRatioF()
+            self.content.feed.set_size(id(self), int(self.width() * ratio),
+                                       int(self.height() * ratio))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._report_size()
+        super().resizeEvent(event)
+
+    def refresh(self, now_snapshot: Snapshot | None = None) -> bool:
+        """Called by the wall's display timer. Pulls the newest frame; repaints if needed."""
+        feed = self.content.feed if self.content else None
+        if feed is None:
+            return False
+        changed = False
+        frame = feed.slot.get()
+        if frame is not None and (self._frame is None or frame.seq != self._frame.seq):
+            self._frame = frame
+            img = frame.image
+            self._image = QImage(img.data, img.shape[1], img.shape[0], img.strides[0],
+                                 QImage.Format.Format_RGB32)
+            changed = True
+        snap = now_snapshot or feed.snapshot()
+        self._snap = snap
+        key = (snap.state, snap.message, _age_text(snap.frame_age_s) if snap.state is not State.LIVE
+               else None, round(snap.fps))
+        if key != self._overlay_key:
+            self._overlay_key = key
+            changed = True
+        if changed:
+            self.update()
+        return changed
+
+    @property
+    def state(self) -> State | None:
+        return self._snap.state if self._snap else None
+
+    @property
+    def frame_seq(self) -> int:
+        return self._frame.seq if self._frame else 0
+
+    # -- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        self.paints += 1
+        p = QPainter(self)
+        r = self.rect()
+        p.fillRect(r, QColor(12, 12, 14))
+        c = self.content
+        if c is None:
+            self._paint_empty(p, r)
+        else:
+            if self._image is not None:
+                fw, fh = fit_size(self._image.width(), self._image.height(), r.width(), r.height())
+                ox, oy = centered(fw, fh, r.width(), r.height())
+                p.drawImage(QRect(ox, oy, fw, fh), self._image)
+            self._paint_overlay(p, r, c)
+        if self.selected:
+            p.setPen(QPen(QColor(255, 214, 0), 3))
+            p.drawRect(r.adjusted(1, 1, -2, -2))
+        p.end()
+
+    def _paint_empty(self, p: QPainter, r: QRect) -> None:
+        p.setPen(QColor(110, 110, 110))
+        p.setFont(self._font)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter,
+                   f"{self.index + 1}\nEmpty: double-click or drag a camera here")
+
+    def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
+        snap = self._snap
+        state = snap.state if snap else State.CONNECTING
+        colour = STATE_COLOURS[state]
+        p.setFont(self._font)
+        fm = p.fontMetrics()
+        bar_h = fm.height() + 6
+        # Caption: name and where.
+        p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
+        p.setPen(QColor(240, 240, 240))
+        caption = fm.elidedText(f"{c.name}  ·  {c.place}", Qt.TextElideMode.ElideRight,
+                                r.width() - 10)
+        p.drawText(QRect(5, 0, r.width() - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
+        # Status line: state, age of last frame, fps.
+        if c.feed is None:
+            status = "NOT IN REGISTRY"
+            colour = STATE_COLOURS[State.ERROR]
+        else:
+            status = state.value.upper()
+            if snap and snap.frame_age_s is not None:
+                status += f"  {_age_text(snap.frame_age_s)} ago"
+            if state is State.LIVE and snap:
+                status += f"  {snap.fps:.0f} fps"
+        y = r.height() - bar_h
+        width = min(r.width(), fm.horizontalAdvance(status) + 16)
+        p.fillRect(QRect(0, y, width, bar_h), QColor(0, 0, 0, 170))
+        p.fillRect(QRect(0, y, 5, bar_h), colour)
+        p.setPen(colour.lighter(150) if state is not State.LIVE else QColor(220, 255, 220))
+        p.drawText(QRect(9, y, width - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
+        if state is State.LIVE and c.feed is not None:
+            return
+        # Not live: make it unmistakable. Dim the (old) picture and say why, big.
+        body = QRect(0, bar_h, r.width(), r.height() - 2 * bar_h)
+        p.fillRect(body, QColor(0, 0, 0, 150 if self._image is not None else 0))
+        p.setPen(QPen(colour, 4))
+        p.drawRect(r.adjusted(2, 2, -3, -3))
+        headline = {State.CONNECTING: "CONNECTING…", State.STALLED: "STALLED",
+                    State.RECONNECTING: "RECONNECTING", State.OFFLINE: "OFFLINE",
+                    State.ERROR: "ERROR", State.CLOSED: "CLOSED"}[state]
+        detail = c.problem or (snap.message if snap else "")
+        if snap and snap.retry_in_s is not None and state in (State.RECONNECTING, State.OFFLINE):
+            detail = f"{detail}\nretrying in {snap.retry_in_s:.0f} s"
+        if c.feed is None:
+            headline, detail = "UNKNOWN CAMERA", f"'{c.camera_id}' is not in the registry"
+        big = QFont(self._big)
+        big.setPixelSize(max(12, min(36, r.height() // 8)))
+        p.setFont(big)
+        p.setPen(colour.lighter(130))
+        bfm = p.fontMetrics()
+        head_rect = QRect(0, body.center().y() - bfm.height(), r.width(), bfm.height())
+        p.drawText(head_rect, Qt.AlignmentFlag.AlignCenter, headline)
+        p.setFont(self._font)
+        p.setPen(QColor(230, 230, 230))
+        p.drawText(QRect(8, head_rect.bottom() + 4, r.width() - 16, body.bottom() - head_rect.bottom()),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                   detail)
+
+    # -- mouse and drag and drop --------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
+            self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if (self._press is not None and self.content is not None
+                and (event.position().toPoint() - self._press).manhattanLength() > 12):
+            self._press = None
+            mime = QMimeData()
+            mime.setData(TILE_MIME, str(self.index).encode())
+            drag = QDrag(self)
+            drag.setMimeData(mime)
+            drag.exec(Qt.DropAction.MoveAction)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.doubleClicked.emit(self.index)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(CAMERA_MIME) or event.mimeData().hasFormat(TILE_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        mime = event.mimeData()
+        if mime.hasFormat(CAMERA_MIME):
+            camera_id = bytes(mime.data(CAMERA_MIME).data()).decode("utf-8")
+            self.cameraDropped.emit(self.index, camera_id)
+            event.acceptProposedAction()
+        elif mime.hasFormat(TILE_MIME):
+            src = int(bytes(mime.data(TILE_MIME).data()).decode())
+            if src != self.index:
+                self.tileDropped.emit(src, self.index)
+            event.acceptProposedAction()
+
+
+def _age_text(age: float | None) -> str:
+    if age is None:
+        return "-"
+    if age < 10:
+        return f"{age:.1f} s"
+    if age < 120:
+        return f"{age:.0f} s"
+    if age < 7200:
+        return f"{age / 60:.0f} min"
+    return f"{age / 3600:.0f} h"
