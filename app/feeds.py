@@ -285,6 +285,7 @@ class FeedManager:
         self._opener = opener or self._default_opener
         self._feeds: dict[str, Feed] = {}
         self._refs: dict[str, int] = {}
+        self._retired: list[Feed] = []  # stopped but maybe still inside a blocking read
         self._lock = threading.Lock()
 
     def _default_opener(self, source: Source, timeouts: StreamTimeouts, camera_id: str,
@@ -312,6 +313,7 @@ class FeedManager:
                 return
             del self._refs[feed.key]
             del self._feeds[feed.key]
+            self._retired = [f for f in self._retired if f.alive] + [feed]
         feed.stop()
 
     def feeds(self) -> list[Feed]:
@@ -321,16 +323,16 @@ class FeedManager:
     def stop_all(self, timeout: float = 2.0) -> list[str]:
         """Stop every stream; wait at most `timeout` s in total. Returns those still running."""
         with self._lock:
-            feeds = list(self._feeds.values())
+            feeds = list(self._feeds.values()) + self._retired
             self._feeds.clear()
             self._refs.clear()
+            self._retired = []
         for f in feeds:
             f.stop()
         deadline = time.monotonic() + timeout
-        hung = []
-        for f in feeds:
-            if not f.join(max(0.0, deadline - time.monotonic())):
-                hung.append(f.camera_id)
-        if hung:  # blocked inside a network read: they are daemon threads and die with us
-            log.warning("streams still closing at exit: %s", ", ".join(hung))
-        return hung
+        hung = [f for f in feeds if not f.join(max(0.0, deadline - time.monotonic()))]
+        if hung:  # blocked inside a network read: daemon threads, they cannot hold up exit
+            log.warning("streams still closing: %s", ", ".join(f.camera_id for f in hung))
+            with self._lock:
+                self._retired.extend(hung)
+        return [f.camera_id for f in hung]

@@ -154,11 +154,10 @@ class StreamStatus:
             state = self._state
             if state is State.LIVE and age is not None and age > self.timeouts.stall_after_s:
                 state = State.STALLED
-            recent = [t for t in self._recent if now - t <= self.FPS_WINDOW_S]
-            fps = 0.0
-            if state is State.LIVE and len(recent) >= 2:
-                span = max(recent[-1] - recent[0], 1e-6)
-                fps = (len(recent) - 1) / span
+            # Frames in the last window, divided by the window: robust against the burst of
+            # buffered frames that a network stream delivers right after connecting.
+            recent = sum(1 for t in self._recent if now - t <= self.FPS_WINDOW_S)
+            fps = recent / self.FPS_WINDOW_S if state is State.LIVE else 0.0
             retry = None if self._retry_at is None else max(0.0, self._retry_at - now)
             message = self._message
             if state is State.STALLED:

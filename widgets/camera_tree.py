@@ -1,6 +1,8 @@
 """The camera tree: division -> police station -> site -> camera, with a search box."""
 from __future__ import annotations
 
+import unicodedata
+
 from PySide6.QtCore import (QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
@@ -95,7 +97,8 @@ class CameraTree(QWidget):
         return "\n".join(lines)
 
     def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
+        # Bengali has two spellings of some letters (precomposed or with a nukta): compare NFC.
+        self.proxy.setFilterFixedString(unicodedata.normalize("NFC", text.strip()))
         if text.strip():
             self.view.expandAll()
         else:
@@ -131,7 +134,7 @@ class CameraTree(QWidget):
 
 
 def _item(text: str, kind: str) -> QStandardItem:
-    item = QStandardItem(text)
+    item = QStandardItem(unicodedata.normalize("NFC", text))
     item.setData(kind, KIND_ROLE)
     item.setEditable(False)
     item.setDragEnabled(kind == "camera")

@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
             self._action(f"layout_{name}", f"Layout: {label}", LAYOUT_SHORTCUTS[name],
                          lambda _=False, lay=lay: self.model.set_layout(lay), wall_menu)
         wall_menu.addSeparator()
-        self._action("clear_tile", "Clear selected tile", "Delete", self.model.clear, wall_menu)
+        self._action("clear_tile", "Clear selected tile", "Delete", lambda: self.model.clear(),
+                     wall_menu)
         view_menu = self.menuBar().addMenu("&View")
         self._action("fullscreen", "Full screen", "F11", self.toggle_fullscreen, view_menu)
         self._action("find_camera", "Find camera…", "Ctrl+F", self.find_camera, view_menu)

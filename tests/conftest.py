@@ -1,0 +1,63 @@
+"""Shared test set-up. Tests never read or write the user's real settings or caches."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Before anything imports Qt: a private, throw-away home for every user-level path.
+_HOME = Path(tempfile.mkdtemp(prefix="nazar-test-home-"))
+for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
+                 ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
+    os.environ[var] = str(_HOME / sub)
+os.environ["NAZAR_CACHE_DIR"] = str(_HOME / "nazar-cache")  # demo clips: shared by the run
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+pytest_plugins = ["tests.support.fixtures"]
+
+DEMO_REGISTRY = ROOT / "cameras.yaml"
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path):
+    """Write a registry text to a file and return its path."""
+    def write(text: str, name: str = "cameras.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+def registry_text(cameras: str = "", sites: str | None = None, extra_top: str = "") -> str:
+    """A small valid registry with one division, two stations and one site, plus `cameras`."""
+    if sites is None:
+        sites = """\
+  - id: south-city-mall
+    name: South City Mall
+    kind: mall
+    station: jadavpur
+    owner: Demo Owner Pvt Ltd
+    contact: {name: Security control room, phone: "+91 98300 00000"}
+    address: 375 Prince Anwar Shah Rd
+    location: {lat: 22.5014, lon: 88.3616}
+    recorder: {room: B1 security room, retention_days: 30}
+"""
+    return f"""\
+version: 1
+{extra_top}divisions:
+  - id: south
+    name: South
+    stations:
+      - {{id: park-street, name: Park Street, location: {{lat: 22.553, lon: 88.351}}}}
+      - {{id: jadavpur, name: Jadavpur}}
+sites:
+{sites}cameras:
+{cameras}"""

@@ -1,0 +1,185 @@
+"""Plain-Python units: URLs, geometry, layouts, the stream state machine, backoff."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from app.geometry import (angle_diff, bearing_deg, centered, coverage_polygon, destination,
+                          distance_m, fit_size, in_coverage)
+from app.layouts import LAYOUTS, WallModel, layout_for
+from app.streams import Backoff, State, StreamStatus, StreamTimeouts
+from app.urls import UrlError, mask, parse_source, substitute_env
+
+
+# -- URLs ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url, shown", [
+    ("rtsp://admin:hunter2@10.0.0.5:554/Streaming/101", "rtsp://admin:***@10.0.0.5:554/Streaming/101"),
+    ("rtsp://token@10.0.0.5/x", "rtsp://***@10.0.0.5/x"),
+    ("http://10.0.0.5/mjpg?user=a&password=b&ch=1", "http://10.0.0.5/mjpg?user=a&password=***&ch=1"),
+    ("rtsp://10.0.0.5/x", "rtsp://10.0.0.5/x"),
+    ("demo://junction?size=sub", "demo://junction?size=sub"),
+])
+def test_mask_hides_credentials(url, shown):
+    assert mask(url) == shown
+
+
+def test_env_substitution():
+    env = {"PW": "p@ss", "HOST": "10.1.1.1"}
+    assert substitute_env("rtsp://u:${PW}@${HOST}/a", env) == "rtsp://u:p@ss@10.1.1.1/a"
+    with pytest.raises(UrlError, match=r"\$\{NOPE\}"):
+        substitute_env("rtsp://u:${NOPE}@h/a", env)
+
+
+def test_secret_from_env_never_reaches_display():
+    src = parse_source("rtsp://u:${PW}@h/a", env={"PW": "topsecret"})
+    assert "topsecret" in src.url and "topsecret" not in src.display
+
+
+def test_demo_params():
+    src = parse_source("demo://junction?size=sub&fps=10")
+    assert src.demo_params() == ("junction", {"size": "sub", "fps": "10"})
+
+
+# -- geometry ------------------------------------------------------------------------------------
+def test_distance_and_bearing_between_known_places():
+    # Lalbazar HQ to South City Mall: about 7.9 km, roughly south.
+    d = distance_m(22.5713, 88.3512, 22.5014, 88.3616)
+    assert 7_600 < d < 8_200
+    assert 160 < bearing_deg(22.5713, 88.3512, 22.5014, 88.3616) < 175
+
+
+def test_destination_round_trip():
+    lat, lon = destination(22.5, 88.35, 73.0, 250.0)
+    assert distance_m(22.5, 88.35, lat, lon) == pytest.approx(250.0, rel=1e-4)
+    assert bearing_deg(22.5, 88.35, lat, lon) == pytest.approx(73.0, abs=0.01)
+
+
+def test_coverage_cone():
+    cam = (22.5, 88.35)
+    ahead = destination(*cam, 90, 50)  # east, 50 m
+    behind = destination(*cam, 270, 50)
+    edge_out = destination(*cam, 90 + 40, 50)  # outside a 60 degree cone
+    assert in_coverage(*cam, 90, 60, 100, *ahead)
+    assert not in_coverage(*cam, 90, 60, 100, *behind)
+    assert not in_coverage(*cam, 90, 60, 100, *edge_out)
+    assert not in_coverage(*cam, 90, 60, 40, *ahead)  # out of range
+    assert in_coverage(*cam, 0, 360, 100, *behind)  # a dome sees all round
+    poly = coverage_polygon(*cam, 90, 60, 100, steps=6)
+    assert poly[0] == cam and poly[-1] == cam and len(poly) == 9
+    assert all(distance_m(*cam, *p) == pytest.approx(100, rel=1e-3) for p in poly[1:-1])
+
+
+def test_angle_diff_wraps():
+    assert angle_diff(350, 10) == 20 and angle_diff(10, 350) == 20 and angle_diff(0, 180) == 180
+
+
+def test_fit_and_centre():
+    assert fit_size(1920, 1080, 400, 400) == (400, 225)
+    assert fit_size(640, 480, 1000, 300) == (400, 300)
+    assert centered(400, 225, 400, 400) == (0, 87)
+    assert fit_size(0, 0, 10, 10) == (10, 10)
+
+
+# -- layouts -------------------------------------------------------------------------------------
+def test_layout_rects_tile_the_area():
+    lay = LAYOUTS["3x3"]
+    rects = lay.rects(900, 600, gap=0)
+    assert len(rects) == 9 and rects[0] == (0, 0, 300, 200) and rects[-1] == (600, 400, 300, 200)
+    assert sum(w * h for _, _, w, h in rects) == 900 * 600
+
+
+def test_neighbours_in_a_grid():
+    lay = LAYOUTS["3x3"]
+    assert lay.neighbour(4, 1, 0) == 5 and lay.neighbour(4, -1, 0) == 3
+    assert lay.neighbour(4, 0, -1) == 1 and lay.neighbour(4, 0, 1) == 7
+    assert lay.neighbour(2, 1, 0) == 2  # at the edge: stays
+
+
+def test_layout_for_count():
+    assert layout_for(1).name == "1" and layout_for(4).name == "2x2"
+    assert layout_for(5).name == "3x3" and layout_for(100).name == "4x4"
+
+
+def test_wall_model_keeps_cameras_when_layout_shrinks():
+    m = WallModel(layout=LAYOUTS["3x3"], view=[f"C{i}" for i in range(9)])
+    m.select(6)
+    m.set_layout(LAYOUTS["2x2"])
+    assert m.page == 1 and m.selected == 2 and m.visible() == ["C4", "C5", "C6", "C7"]
+    m.set_layout(LAYOUTS["3x3"])
+    assert m.visible() == [f"C{i}" for i in range(9)] and m.selected == 6
+
+
+def test_wall_model_put_swap_clear():
+    events = []
+    m = WallModel(layout=LAYOUTS["2x2"])
+    m.subscribe(lambda: events.append(1))
+    assert m.put_next_free("A") == 0
+    assert m.put_next_free("B") == 1
+    assert m.put_next_free("A") == 0  # already shown: not twice
+    m.swap(0, 1)
+    assert m.visible() == ["B", "A", None, None] and m.selected == 1
+    m.clear(0)
+    assert m.visible() == [None, "A", None, None]
+    assert len(events) == 4
+
+
+# -- stream state machine ------------------------------------------------------------------------
+def test_state_machine_happy_path_and_stall():
+    st = StreamStatus(StreamTimeouts(stall_after_s=2.0))
+    st.opening(0.0)
+    assert st.snapshot(0.1).state is State.CONNECTING
+    for i in range(30):
+        st.frame(1.0 + i * 0.1)
+    snap = st.snapshot(3.95)
+    assert snap.state is State.LIVE and snap.frames == 30
+    assert snap.fps == pytest.approx(10, rel=0.05)
+    assert snap.first_frame_latency_s == pytest.approx(1.0)
+    snap = st.snapshot(6.5)  # 2.6 s without a frame
+    assert snap.state is State.STALLED and "no new frame for 3 s" in snap.message
+    assert snap.fps == 0
+    st.frame(6.6)
+    assert st.snapshot(6.7).state is State.LIVE
+
+
+def test_state_machine_reconnect_then_offline_then_live():
+    st = StreamStatus(StreamTimeouts(offline_after=3))
+    st.opening(0.0)
+    st.frame(0.5)
+    st.failed(6.0, "read timeout", retry_in_s=1.0)
+    snap = st.snapshot(6.2)
+    assert snap.state is State.RECONNECTING and snap.retry_in_s == pytest.approx(0.8)
+    st.opening(7.0)
+    assert st.snapshot(7.0).state is State.RECONNECTING
+    st.failed(7.5, "cannot connect", 2.0)
+    st.opening(9.5)
+    st.failed(10.0, "cannot connect", 4.0)
+    assert st.snapshot(10.0).state is State.OFFLINE
+    st.opening(14.0)
+    assert st.snapshot(14.0).state is State.OFFLINE  # still offline while retrying
+    st.frame(14.5)
+    assert st.snapshot(14.6).state is State.LIVE and st.failures == 0
+
+
+def test_error_and_closed_are_final():
+    st = StreamStatus()
+    st.opening(0.0)
+    st.fatal("file not found: /x.mp4")
+    st.frame(1.0)
+    st.failed(1.0, "x", 1.0)
+    snap = st.snapshot(2.0)
+    assert snap.state is State.ERROR and snap.message == "file not found: /x.mp4"
+    st.closed()
+    assert st.snapshot(2.0).state is State.CLOSED
+
+
+def test_backoff_grows_with_jitter_and_caps():
+    b = Backoff(base_s=1, factor=2, cap_s=8, rng=random.Random(1))
+    delays = [b.next_delay() for _ in range(7)]
+    ceilings = [1, 2, 4, 8, 8, 8, 8]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings))
+    assert len(set(delays)) == len(delays)  # jittered
+    b.reset()
+    assert b.next_delay() <= 1
+    with pytest.raises(ValueError):
+        Backoff(base_s=0)

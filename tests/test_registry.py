@@ -1,0 +1,264 @@
+"""The registry loader: every error case names the file, line, camera and field."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.registry import RegistryFileError, load_registry
+from tests.conftest import DEMO_REGISTRY, registry_text
+
+GOOD_POLICE = """\
+  - id: KP-1
+    name: Park Street x Chowringhee
+    ownership: police
+    station: park-street
+    location: {lat: 22.553, lon: 88.351}
+    coverage: {bearing: 10, fov: 80, range_m: 100}
+    streams: {main: "demo://junction", sub: "demo://junction?size=sub"}
+"""
+GOOD_PRIVATE = """\
+  - id: SCM-04
+    name: South City Mall food court 4F
+    ownership: private
+    site: south-city-mall
+    location: {lat: 22.5014, lon: 88.3616}
+    streams: {main: "demo://foodcourt"}
+"""
+
+
+def load(write_yaml, cameras: str, **kw):
+    return load_registry(write_yaml(registry_text(GOOD_POLICE + cameras, **kw)))
+
+
+def only_problem(reg):
+    assert len(reg.problems) == 1, [str(p) for p in reg.problems]
+    return reg.problems[0]
+
+
+def test_valid_registry_loads_typed_objects(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE)
+    assert reg.problems == []
+    assert set(reg.cameras) == {"KP-1", "SCM-04"}
+    kp = reg.cameras["KP-1"]
+    assert kp.is_police and kp.station == "park-street" and kp.site is None
+    assert kp.location.lat == pytest.approx(22.553)
+    assert kp.coverage.fov == 80 and kp.coverage.range_m == 100
+    assert kp.main.kind == "demo" and kp.sub is not None
+    scm = reg.cameras["SCM-04"]
+    # A private camera takes its site's police station and recorder.
+    assert scm.station == "jadavpur"
+    assert scm.recorder.room == "B1 security room" and scm.recorder.retention_days == 30
+    assert reg.stations["park-street"].division == "south"
+    assert reg.place_of(scm) == "South City Mall"
+    assert reg.place_of(kp) == "Park Street PS"
+
+
+def test_unknown_key_is_reported_with_line_and_suggestion(write_yaml):
+    cams = GOOD_PRIVATE.replace("    location:", "    locaton: {lat: 1, lon: 2}\n    location:")
+    reg = load(write_yaml, cams)
+    p = only_problem(reg)
+    assert p.camera == "SCM-04" and p.field == "locaton"
+    assert "did you mean 'location'" in p.message
+    text = Path(p.file).read_text().splitlines()
+    assert "locaton" in text[p.line - 1]
+    assert "SCM-04" not in reg.cameras and reg.skipped == ["SCM-04"]
+    assert "KP-1" in reg.cameras  # the rest still runs
+
+
+def test_duplicate_id_keeps_the_first(write_yaml):
+    dup = GOOD_POLICE.replace("Park Street x Chowringhee", "Second one")
+    reg = load(write_yaml, dup)
+    p = only_problem(reg)
+    assert p.field == "id" and p.camera == "KP-1" and "duplicate camera id" in p.message
+    assert "first defined at line" in p.message
+    assert reg.cameras["KP-1"].name == "Park Street x Chowringhee"
+
+
+@pytest.mark.parametrize("loc, field, words", [
+    ("{lat: 95.0, lon: 88.3}", "location.lat", "out of range"),
+    ("{lat: 22.5, lon: -200}", "location.lon", "out of range"),
+    ("{lat: 22.5}", "location.lon", "missing required field"),
+    ("{lat: north, lon: 88.3}", "location.lat", "must be a number"),
+    ("[22.5, 88.3]", "location", "must be a mapping"),
+])
+def test_bad_coordinates(write_yaml, loc, field, words):
+    reg = load(write_yaml, GOOD_PRIVATE.replace("{lat: 22.5014, lon: 88.3616}", loc))
+    p = only_problem(reg)
+    assert (p.camera, p.field) == ("SCM-04", field)
+    assert words in p.message
+
+
+def test_missing_location(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE.replace("    location: {lat: 22.5014, lon: 88.3616}\n", ""))
+    p = only_problem(reg)
+    assert p.field == "location" and "missing required field" in p.message
+
+
+@pytest.mark.parametrize("url, words", [
+    ("ftp://10.0.0.1/x", "unsupported scheme 'ftp://'"),
+    ("rtsp:///nohost", "no host"),
+    ("rtsp://10.0.0.1:99999/x", "bad port"),
+    ("", "non-empty"),
+    ("demo://", "needs a scene"),
+    ("rtsp://viewer:${NAZAR_TEST_UNSET_PW}@10.0.0.1/ch1", "${NAZAR_TEST_UNSET_PW} is not set"),
+])
+def test_bad_stream_urls(write_yaml, url, words):
+    reg = load(write_yaml, GOOD_PRIVATE.replace('"demo://foodcourt"', f'"{url}"'))
+    p = only_problem(reg)
+    assert (p.camera, p.field) == ("SCM-04", "streams.main")
+    assert words in p.message
+
+
+def test_env_substitution_and_masking(write_yaml, monkeypatch):
+    monkeypatch.setenv("NAZAR_TEST_PW", "s3cret!")
+    cams = GOOD_PRIVATE.replace('"demo://foodcourt"',
+                                '"rtsp://viewer:${NAZAR_TEST_PW}@10.0.0.1:554/ch1"')
+    reg = load(write_yaml, cams)
+    assert reg.problems == []
+    src = reg.cameras["SCM-04"].main
+    assert src.url == "rtsp://viewer:s3cret!@10.0.0.1:554/ch1"
+    assert "s3cret" not in src.display and src.display == "rtsp://viewer:***@10.0.0.1:554/ch1"
+
+
+def test_unknown_station_and_site(write_yaml):
+    cams = GOOD_PRIVATE.replace("site: south-city-mall", "site: quest-mall") + \
+        GOOD_POLICE.replace("KP-1", "KP-2").replace("station: park-street", "station: lake")
+    reg = load(write_yaml, cams)
+    msgs = {(p.camera, p.field): p.message for p in reg.problems}
+    assert msgs[("SCM-04", "site")] == "unknown site 'quest-mall'"
+    assert msgs[("KP-2", "station")] == "unknown police station 'lake'"
+    assert set(reg.cameras) == {"KP-1"}
+    assert set(reg.skipped) == {"SCM-04", "KP-2"}
+
+
+def test_required_fields_by_ownership(write_yaml):
+    police_no_station = GOOD_POLICE.replace("KP-1", "KP-3").replace(
+        "    station: park-street\n", "")
+    private_no_site = GOOD_PRIVATE.replace("    site: south-city-mall\n", "")
+    reg = load(write_yaml, police_no_station + private_no_site)
+    got = {(p.camera, p.field) for p in reg.problems}
+    assert got == {("KP-3", "station"), ("SCM-04", "site")}
+
+
+def test_bad_ownership_coverage_and_types(write_yaml):
+    cams = (GOOD_PRIVATE.replace("ownership: private", "ownership: mall")
+            + GOOD_POLICE.replace("KP-1", "KP-4").replace("bearing: 10", "bearing: 400")
+            + GOOD_POLICE.replace("KP-1", "KP-5").replace("fov: 80", "fov: wide")
+            + GOOD_POLICE.replace("KP-1", "KP-6").replace(
+                "name: Park Street x Chowringhee", "name: [a, b]"))
+    reg = load(write_yaml, cams)
+    got = {(p.camera, p.field): p.message for p in reg.problems}
+    assert "'mall' is not one of: police, private" in got[("SCM-04", "ownership")]
+    assert "out of range" in got[("KP-4", "coverage.bearing")]
+    assert "must be a number" in got[("KP-5", "coverage.fov")]
+    assert "must be text" in got[("KP-6", "name")]
+    assert set(reg.cameras) == {"KP-1"}
+
+
+def test_duplicate_yaml_key_is_reported(write_yaml):
+    cams = GOOD_PRIVATE.replace("    ownership: private\n",
+                                "    ownership: private\n    name: Another name\n")
+    reg = load(write_yaml, cams)
+    p = only_problem(reg)
+    assert p.field == "name" and "duplicate key 'name'" in p.message
+
+
+def test_every_problem_is_collected_at_once(write_yaml):
+    cams = GOOD_PRIVATE.replace("site: south-city-mall", "site: nowhere").replace(
+        "lat: 22.5014", "lat: 99").replace('"demo://foodcourt"', '"ftp://x"')
+    reg = load(write_yaml, cams)
+    assert {p.field for p in reg.problems} == {"site", "location.lat", "streams.main"}
+    assert all(p.camera == "SCM-04" for p in reg.problems)
+    lines = sorted(p.line for p in reg.problems)
+    assert len(set(lines)) == 3  # each on its own line
+
+
+def test_problem_text_names_file_line_camera_field(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE.replace("lat: 22.5014", "lat: 99"))
+    text = str(only_problem(reg))
+    assert text.startswith(f"{reg.path}:")
+    assert "camera SCM-04 field 'location.lat'" in text
+
+
+def test_bad_site_is_reported_and_its_cameras_skipped(write_yaml):
+    sites = """\
+  - id: south-city-mall
+    name: South City Mall
+    kind: shopping
+    station: jadavpur
+    owner: Demo Owner
+    address: somewhere
+    location: {lat: 22.5014, lon: 88.3616}
+"""
+    reg = load_registry(write_yaml(registry_text(GOOD_POLICE + GOOD_PRIVATE, sites=sites)))
+    by_field = {(p.entity, p.field): p.message for p in reg.problems if p.entity}
+    assert "'shopping' is not one of" in by_field[("site south-city-mall", "kind")]
+    assert "missing required field 'contact'" in by_field[("site south-city-mall", "contact")]
+    assert ("SCM-04", "site") in {(p.camera, p.field) for p in reg.problems}
+    assert set(reg.cameras) == {"KP-1"}
+
+
+def test_unknown_top_level_key(write_yaml):
+    reg = load_registry(write_yaml(registry_text(GOOD_POLICE, extra_top="camras: []\n")))
+    p = only_problem(reg)
+    assert p.field == "camras" and "did you mean 'cameras'" in p.message
+
+
+@pytest.mark.parametrize("text, words", [
+    ("version: 1\ncameras: [\n  - id: x\n", "not valid YAML"),
+    ("- just\n- a list\n", "top level must be a mapping"),
+    ("version: 2\ncameras: []\n", "unsupported registry version 2"),
+    ("cameras: []\n", "unsupported registry version None"),
+])
+def test_unparseable_files_raise_a_clear_error(write_yaml, text, words):
+    path = write_yaml(text)
+    with pytest.raises(RegistryFileError) as info:
+        load_registry(path)
+    assert str(path) in str(info.value) and words in str(info.value)
+
+
+def test_yaml_syntax_error_names_line_and_column(write_yaml):
+    path = write_yaml("version: 1\ncameras:\n  - id: x\n   name: bad indent\n")
+    with pytest.raises(RegistryFileError, match=r"cameras\.yaml:4:\d+: not valid YAML"):
+        load_registry(path)
+
+
+def test_missing_file():
+    with pytest.raises(RegistryFileError, match="file not found"):
+        load_registry("/nonexistent/cameras.yaml")
+
+
+def test_relative_file_source_resolves_next_to_the_registry(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE.replace('"demo://foodcourt"', '"clips/mall.mp4"'))
+    src = reg.cameras["SCM-04"].main
+    assert src.kind == "file" and src.path == Path(reg.path).parent.resolve() / "clips/mall.mp4"
+
+
+def test_default_view_mixes_police_and_private(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE)
+    assert reg.default_view(2) == ["KP-1", "SCM-04"]
+
+
+# -- the bundled demo registry ------------------------------------------------------------------
+def test_bundled_demo_registry_is_valid_and_realistic():
+    reg = load_registry(DEMO_REGISTRY)
+    assert reg.problems == [], "\n".join(str(p) for p in reg.problems[:20])
+    assert len(reg.cameras) >= 150
+    assert len(reg.divisions) >= 9 and len(reg.stations) >= 69
+    kinds = {}
+    for site in reg.sites.values():
+        kinds[site.kind] = kinds.get(site.kind, 0) + 1
+    malls = [s for s in reg.sites.values() if s.kind in ("mall", "multiplex")
+             and reg.cameras_of_site(s.id)]
+    assert len(malls) >= 6
+    assert kinds.get("bank", 0) >= 1 and kinds.get("petrol_pump", 0) >= 1
+    police = [c for c in reg.cameras.values() if c.is_police]
+    private = [c for c in reg.cameras.values() if not c.is_police]
+    assert police and private
+    assert all(c.recorder is not None for c in private)
+    assert all(c.main.kind == "demo" for c in reg.cameras.values())
+    text = DEMO_REGISTRY.read_text(encoding="utf-8")
+    assert "DEMO" in text.upper()[:2000] and "approx" in text.lower()[:4000]
+    names = " ".join(c.name for c in reg.cameras.values())
+    assert "South City" in names and "Acropolis" in names

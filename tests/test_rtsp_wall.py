@@ -1,0 +1,113 @@
+"""The wall against a real RTSP server (Debian's GStreamer RTSP server, started by the test).
+
+A tile goes live; when the server dies the tile leaves "live" within the read timeout and
+says so; when the server comes back the tile is live again with no user action; a hung
+server (SIGSTOP) shows as stalled and does not delay closing the window.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from app.feeds import FeedManager
+from app.layouts import LAYOUTS, WallModel
+from app.registry import load_registry
+from app.streams import State, StreamTimeouts
+from tests.conftest import registry_text
+from tests.support.clips import make_clip
+from widgets.main_window import MainWindow
+
+pytestmark = pytest.mark.rtsp
+
+TIMEOUTS = StreamTimeouts(open_s=3.0, read_s=3.0, stall_after_s=1.5, offline_after=3)
+
+
+def camera_yaml(cam_id: str, url: str) -> str:
+    return f"""\
+  - id: {cam_id}
+    name: RTSP camera {cam_id}
+    ownership: police
+    station: park-street
+    location: {{lat: 22.553, lon: 88.351}}
+    streams: {{main: "{url}"}}
+"""
+
+
+@pytest.fixture
+def rtsp_wall(qtbot, write_yaml, clip_dir, rtsp_server_factory):
+    clips = {f"/cam{i}": make_clip(clip_dir, 640, 360, fps=15, seconds=4, label=f"cam{i}")
+             for i in (1, 2)}
+    server = rtsp_server_factory(clips)
+    reg = load_registry(write_yaml(registry_text(
+        camera_yaml("RTSP-1", server.url("/cam1")) + camera_yaml("RTSP-2", server.url("/cam2")))))
+    assert reg.problems == []
+    feeds = FeedManager(TIMEOUTS)
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["2x2"], view=["RTSP-1", "RTSP-2"]), feeds)
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, server
+    if server.running:
+        os.kill(server.pid, signal.SIGCONT)
+    win.close()
+    assert feeds.stop_all(timeout=10.0) == []
+
+
+def live_tiles(win):
+    return [t for t in win.wall.tiles[:2]]
+
+
+def test_tile_goes_live_dies_with_the_server_and_comes_back(rtsp_wall, qtbot):
+    win, server = rtsp_wall
+    tiles = live_tiles(win)
+    qtbot.waitUntil(lambda: all(t.state is State.LIVE and t.frame_seq > 5 for t in tiles),
+                    timeout=15_000)
+    for t in tiles:
+        snap = t.content.feed.snapshot()
+        assert snap.first_frame_latency_s is not None and snap.first_frame_latency_s < 5
+        assert t._frame.source_size == (640, 360)
+    # After the burst of buffered frames that follows connecting, the rate settles at 15 fps.
+    qtbot.waitUntil(lambda: all(12 <= t.content.feed.snapshot().fps <= 18 for t in tiles),
+                    timeout=10_000)
+
+    server.kill()
+    killed = time.monotonic()
+    qtbot.waitUntil(lambda: all(t.state is not State.LIVE for t in tiles),
+                    timeout=int((TIMEOUTS.read_s + 2) * 1000))
+    left_live = time.monotonic() - killed
+    assert left_live <= TIMEOUTS.read_s + 1.0
+    for t in tiles:
+        assert t.state in (State.STALLED, State.RECONNECTING, State.OFFLINE)
+        assert t._snap.message  # the tile says why
+    # The picture on the tile is not presented as live: the state is painted over it.
+    img = tiles[0].grab().toImage()
+    assert img.pixelColor(3, img.height() // 2).red() > 150  # the state-coloured frame
+
+    seq_before = [t.frame_seq for t in tiles]
+    server.start()  # same port, same URLs: nobody touches the wall
+    qtbot.waitUntil(lambda: all(t.state is State.LIVE for t in tiles),
+                    timeout=int((2 * TIMEOUTS.open_s + 35) * 1000))
+    qtbot.waitUntil(lambda: all(t.frame_seq > s + 10 for t, s in zip(tiles, seq_before)),
+                    timeout=10_000)
+
+
+def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
+    win, server = rtsp_wall
+    tiles = live_tiles(win)
+    qtbot.waitUntil(lambda: all(t.state is State.LIVE for t in tiles), timeout=15_000)
+    os.kill(server.pid, signal.SIGSTOP)  # the camera hangs: TCP stays open, no data
+    stopped = time.monotonic()
+    qtbot.waitUntil(lambda: all(t.state is State.STALLED for t in tiles),
+                    timeout=int((TIMEOUTS.stall_after_s + 2) * 1000))
+    assert time.monotonic() - stopped < TIMEOUTS.stall_after_s + 1.0
+    assert "no new frame" in tiles[0]._snap.message
+    # The read timeout then turns "stalled" into "reconnecting".
+    qtbot.waitUntil(lambda: tiles[0].state in (State.RECONNECTING, State.OFFLINE),
+                    timeout=int((TIMEOUTS.read_s + 3) * 1000))
+    t0 = time.monotonic()
+    win.close()  # every worker is blocked on the hung server right now
+    assert time.monotonic() - t0 < 1.5, "closing must not wait for hung cameras"
