@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 CLIP_SECONDS = 60
 
 SCENES = ("junction", "street", "bridge", "station", "atrium", "foodcourt", "entrance",
@@ -122,11 +122,11 @@ def _write_clip(path: Path, spec: DemoSpec, camera_id: str, title: str) -> None:
                 y = int(lane_y)
                 cv2.rectangle(frame, (x, y), (x + length, y + int(18 * s)), colour, -1)
             _clock(frame, t, s)
-            cv2.rectangle(frame, (0, 0), (w, int(30 * s)), (20, 20, 20), -1)
-            cv2.putText(frame, f"{camera_id}  {label}", (int(8 * s), int(21 * s)),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.55 * s, (240, 240, 240), max(1, int(s)),
+            # Below the band where the tile paints its own caption.
+            cv2.putText(frame, f"{camera_id}  {label}", (int(8 * s), int(58 * s)),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.5 * s, (245, 245, 245), max(1, int(s)),
                         cv2.LINE_AA)
-            cv2.putText(frame, f"DEMO FEED  {spec.scene}", (int(8 * s), h - int(10 * s)),
+            cv2.putText(frame, f"DEMO FEED  {spec.scene}", (w - int(170 * s), h - int(10 * s)),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.45 * s, (200, 230, 255), max(1, int(s)),
                         cv2.LINE_AA)
             writer.write(frame)
@@ -175,7 +175,7 @@ def _clock(frame: np.ndarray, t: float, s: float) -> None:
     """A clock face, top right, whose second hand completes a turn every 60 s of the clip."""
     h, w = frame.shape[:2]
     r = int(34 * s)
-    cx, cy = w - r - int(10 * s), r + int(38 * s)
+    cx, cy = w - r - int(10 * s), r + int(46 * s)
     cv2.circle(frame, (cx, cy), r, (30, 30, 30), -1)
     cv2.circle(frame, (cx, cy), r, (230, 230, 230), max(1, int(2 * s)))
     for k in range(12):

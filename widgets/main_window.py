@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.tree_dock = dock
+        self._dock_was_visible = True
 
         self.status_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.status_label)
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.model.select(tile)
 
     def find_camera(self) -> None:
+        if self.isFullScreen():
+            self.toggle_fullscreen()
         self.tree_dock.show()
         self.tree.focus_search()
 
@@ -100,13 +103,20 @@ class MainWindow(QMainWindow):
         self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def toggle_fullscreen(self) -> None:
+        """Full screen shows the wall alone; the camera list comes back when leaving it."""
         if self.isFullScreen():
             self.showNormal()
             self.menuBar().show()
             self.statusBar().show()
+            self.tree_dock.setVisible(self._dock_was_visible)
         else:
+            self._dock_was_visible = self.tree_dock.isVisible()
             self.menuBar().hide()
             self.statusBar().hide()
+            self.tree_dock.hide()
+            screen = self.screen()
+            if screen is not None:  # with no window manager (a bare X server) Qt cannot ask
+                self.setGeometry(screen.geometry())  # one to go full screen: size it ourselves
             self.showFullScreen()
 
     def show_registry_problems(self) -> None:

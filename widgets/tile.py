@@ -1,6 +1,7 @@
 """One tile of the wall: paints the newest frame and an overlay with the stream's state."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, Signal
@@ -52,6 +53,10 @@ class TileWidget(QWidget):
         self._overlay_key: tuple | None = None
         self._press: QPoint | None = None
         self.paints = 0
+        self.frames_shown = 0  # new frames taken from the slot (the displayed frame rate)
+        self._painted_seq = 0
+        # Capture-to-paint latency samples (seconds); None unless a benchmark switches it on.
+        self.paint_latencies: list[float] | None = None
         self.setAcceptDrops(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(40, 30)
@@ -91,6 +96,7 @@ class TileWidget(QWidget):
         frame = feed.slot.get()
         if frame is not None and (self._frame is None or frame.seq != self._frame.seq):
             self._frame = frame
+            self.frames_shown += 1
             img = frame.image
             self._image = QImage(img.data, img.shape[1], img.shape[0], img.strides[0],
                                  QImage.Format.Format_RGB32)
@@ -125,6 +131,9 @@ class TileWidget(QWidget):
             self._paint_empty(p, r)
         else:
             if self._image is not None:
+                if self.paint_latencies is not None and self._frame.seq != self._painted_seq:
+                    self._painted_seq = self._frame.seq
+                    self.paint_latencies.append(time.monotonic() - self._frame.captured)
                 fw, fh = fit_size(self._image.width(), self._image.height(), r.width(), r.height())
                 ox, oy = centered(fw, fh, r.width(), r.height())
                 p.drawImage(QRect(ox, oy, fw, fh), self._image)
