@@ -141,24 +141,19 @@ class Registry:
         return [c for c in self.cameras.values() if c.site == site_id]
 
     def default_view(self, count: int) -> list[str]:
-        """A first wall for a new user: police and private cameras, from different places."""
-        seen_places: set[str] = set()
-        police = [c for c in self.cameras.values() if c.is_police]
-        private = [c for c in self.cameras.values() if not c.is_police]
-        out: list[str] = []
-        for pool in _interleave(police, private):
-            place = pool.site or pool.station
-            if place not in seen_places:
-                seen_places.add(place)
-                out.append(pool.id)
-            if len(out) == count:
-                break
-        for cam in self.cameras.values():  # fewer places than tiles: fill up
-            if len(out) == count:
-                break
-            if cam.id not in out:
-                out.append(cam.id)
-        return out
+        """A first wall for a new user: police cameras from different divisions and private
+        cameras from different sites, alternating."""
+        def spread(cams: list[Camera], group) -> list[Camera]:
+            groups: dict[str, list[Camera]] = {}
+            for cam in cams:
+                groups.setdefault(group(cam), []).append(cam)
+            return _interleave(*groups.values())
+
+        police = spread([c for c in self.cameras.values() if c.is_police],
+                        lambda c: self.stations[c.station].division)
+        private = spread([c for c in self.cameras.values() if not c.is_police],
+                         lambda c: c.site or "")
+        return [c.id for c in _interleave(police, private)[:count]]
 
     def place_of(self, cam: Camera) -> str:
         """Where the camera is, for a tile caption: the site for private cameras, else the PS."""
@@ -168,10 +163,11 @@ class Registry:
         return f"{st.name} PS" if st else cam.station
 
 
-def _interleave(a: list[Camera], b: list[Camera]) -> list[Camera]:
+def _interleave(*lists: list[Camera]) -> list[Camera]:
+    """[a1, b1, c1, a2, b2, c2, ...]: one from each list in turn."""
     out: list[Camera] = []
-    for i in range(max(len(a), len(b))):
-        out.extend(x[i] for x in (a, b) if i < len(x))
+    for i in range(max((len(x) for x in lists), default=0)):
+        out.extend(x[i] for x in lists if i < len(x))
     return out
 
 
