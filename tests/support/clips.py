@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["make_clip", "clip_name"]
+__all__ = ["clip_name", "make_clip"]
 
 
 def _safe_label(label: str) -> str:

@@ -173,12 +173,13 @@ class RtspServer:
 
     def _launch(self, deadline: float) -> None:
         command = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port)]
+        command.append("--exit-on-stdin-eof")  # no server outlives a crashed test process
         for mount, clip in self.mounts.items():
             command += ["--mount", f"{mount}={clip}"]
         # stderr goes to a file, not a pipe nobody reads (GStreamer warnings could fill it).
-        self._stderr = tempfile.TemporaryFile(prefix="rtsp-server-", suffix=".log")
+        self._stderr = tempfile.TemporaryFile(prefix="rtsp-server-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr
         )
         assert self._process.stdout is not None
         line = _read_line(self._process.stdout, deadline)
@@ -203,8 +204,9 @@ class RtspServer:
             if self._process.poll() is None:
                 self._process.kill()
             status = self._process.wait()
-            if self._process.stdout is not None:
-                self._process.stdout.close()
+            for pipe in (self._process.stdin, self._process.stdout):
+                if pipe is not None:
+                    pipe.close()
         if self._stderr is not None:
             self._stderr.close()
         self._process, self._stderr = None, None

@@ -19,7 +19,8 @@ by all its clients; it starts at the clip's beginning when the first client conn
 torn down when the last one leaves.
 
 Prints ``READY <port>`` on stdout once listening (``--port 0`` picks a free port); exits 0 on
-SIGTERM or SIGINT, 2 on bad arguments and 3 when it cannot listen (e.g. the port is in use).
+SIGTERM or SIGINT (or, with ``--exit-on-stdin-eof``, when stdin is closed), 2 on bad arguments
+and 3 when it cannot listen (e.g. the port is in use).
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8554, help="TCP port (0: any free port)")
     parser.add_argument(
+        "--exit-on-stdin-eof", action="store_true",
+        help="exit when stdin is closed, e.g. because the launching process died",
+    )  # fmt: skip
+    parser.add_argument(
         "--mount", type=parse_mount, action="append", required=True,
         metavar="/PATH=CLIP", help="serve CLIP (an H.264 MPEG-TS file) at rtsp://HOST:PORT/PATH",
     )  # fmt: skip
@@ -100,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     loop = GLib.MainLoop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, loop.quit)
+    if args.exit_on_stdin_eof:  # nothing is ever written to stdin: any wake-up means EOF
+        stdin, condition = sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP
+        GLib.io_add_watch(stdin, GLib.PRIORITY_DEFAULT, condition, lambda *_: loop.quit())
     # Sessions of clients that vanished without TEARDOWN (UDP) expire; reap them.
     GLib.timeout_add_seconds(2, lambda: server.get_session_pool().cleanup() >= 0)
 
