@@ -124,6 +124,17 @@ class Problem:
         return f"{where}:{subject}: {self.message}" if subject else f"{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class MapConfig:
+    """The map panel's basemap. Neither given: the built-in offline basemap."""
+
+    tiles: str | None = None  # intranet tile server URL template with {z}/{x}/{y}
+    mbtiles: Path | None = None  # an offline MBTiles file, served by Nazar itself
+    attribution: str = ""
+    center: Location | None = None
+    zoom: int = 12
+
+
 @dataclass
 class Registry:
     path: Path | None
@@ -133,6 +144,7 @@ class Registry:
     cameras: dict[str, Camera] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # ids of cameras left out
+    map: MapConfig = field(default_factory=MapConfig)
 
     def cameras_of_station(self, station_id: str) -> list[Camera]:
         return [c for c in self.cameras.values() if c.station == station_id]
@@ -366,7 +378,8 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 # ---------------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------------
-_TOP_KEYS = ("version", "divisions", "sites", "cameras")
+_TOP_KEYS = ("version", "map", "divisions", "sites", "cameras")
+_MAP_KEYS = ("tiles", "mbtiles", "attribution", "center", "zoom")
 _DIVISION_KEYS = ("id", "name", "stations")
 _STATION_KEYS = ("id", "name", "location", "phone")
 _SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "location",
@@ -418,6 +431,7 @@ def parse_registry(text: str, file: str = "<text>", base_dir: Path | None = None
     ck.mapping(data, data.line, "the file")
     ck.unknown_keys(data, _TOP_KEYS)
     reg = Registry(path=path)
+    _load_map(ck, data, reg)
     _load_divisions(ck, data, reg)
     _load_sites(ck, data, reg)
     _load_cameras(ck, data, reg)
@@ -477,6 +491,45 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
     if len(ck.problems) != n:
         return _MISSING
     return Recorder(room=room, retention_days=days, site=site, station=station)
+
+
+def _load_map(ck: _Checker, data: _Map, reg: Registry) -> None:
+    if data.get("map") is None:
+        return
+    m = ck.mapping(data["map"], ck.line_of(data, "map"), "'map'", field="map", entity="map")
+    if m is None:
+        return
+    ck.unknown_keys(m, _MAP_KEYS, prefix="map", entity="map")
+
+    def tiles_check(value: Any) -> str:
+        url = _text(value)
+        if not all(part in url for part in ("{z}", "{x}", "{y}")):
+            raise _Invalid("a tile URL template needs {z}, {x} and {y}")
+        if not re.match(r"^https?://", url):
+            raise _Invalid("a tile URL template must start with http:// or https://")
+        return url
+
+    def mbtiles_check(value: Any) -> Path:
+        path = Path(_text(value)).expanduser()
+        if ck.base_dir is not None and not path.is_absolute():
+            path = ck.base_dir / path
+        if not path.is_file():
+            raise _Invalid(f"MBTiles file not found: {path}")
+        return path
+
+    tiles = ck.get(m, "tiles", tiles_check, required=False, prefix="map", entity="map")
+    mbtiles = ck.get(m, "mbtiles", mbtiles_check, required=False, prefix="map", entity="map")
+    attribution = ck.get(m, "attribution", _text, required=False, default="", prefix="map",
+                         entity="map")
+    center = _location(ck, m, "center", required=False, entity="map")
+    zoom = ck.get(m, "zoom", _int(1, 20), required=False, default=12, prefix="map",
+                  entity="map")
+    # A bad map setting falls back to the built-in basemap; the problem is still reported.
+    reg.map = MapConfig(tiles=None if tiles is _MISSING else tiles,
+                        mbtiles=None if mbtiles is _MISSING else mbtiles,
+                        attribution="" if attribution is _MISSING else attribution,
+                        center=None if center is _MISSING else center,
+                        zoom=12 if zoom is _MISSING else zoom)
 
 
 def _load_divisions(ck: _Checker, data: _Map, reg: Registry) -> None:

@@ -262,3 +262,21 @@ def test_bundled_demo_registry_is_valid_and_realistic():
     assert "DEMO" in text.upper()[:2000] and "approx" in text.lower()[:4000]
     names = " ".join(c.name for c in reg.cameras.values())
     assert "South City" in names and "Acropolis" in names
+
+
+def test_map_section(write_yaml, tmp_path):
+    mb = tmp_path / "kolkata.mbtiles"
+    mb.write_bytes(b"")
+    top = ("map:\n  tiles: http://tiles.intranet/{z}/{x}/{y}.png\n  mbtiles: kolkata.mbtiles\n"
+           "  center: {lat: 22.57, lon: 88.36}\n  zoom: 13\n")
+    reg = load_registry(write_yaml(registry_text(GOOD_POLICE, extra_top=top)))
+    assert reg.problems == []
+    assert reg.map.tiles == "http://tiles.intranet/{z}/{x}/{y}.png"
+    assert reg.map.mbtiles == mb and reg.map.zoom == 13 and reg.map.center.lat == 22.57
+    bad = "map:\n  tiles: http://tiles.intranet/tile.png\n  mbtiles: missing.mbtiles\n"
+    reg = load_registry(write_yaml(registry_text(GOOD_POLICE, extra_top=bad)))
+    got = {p.field: p.message for p in reg.problems}
+    assert "needs {z}, {x} and {y}" in got["map.tiles"]
+    assert "MBTiles file not found" in got["map.mbtiles"]
+    assert reg.map.tiles is None and reg.map.mbtiles is None  # falls back to built-in
+    assert "KP-1" in reg.cameras

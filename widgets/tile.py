@@ -47,6 +47,7 @@ class TileWidget(QWidget):
         self.index = index
         self.content: TileContent | None = None
         self.selected = False
+        self.highlighted = False  # the camera picked elsewhere (e.g. on the map)
         self._frame: Frame | None = None
         self._image: QImage | None = None
         self._snap: Snapshot | None = None
@@ -138,6 +139,9 @@ class TileWidget(QWidget):
                 ox, oy = centered(fw, fh, r.width(), r.height())
                 p.drawImage(QRect(ox, oy, fw, fh), self._image)
             self._paint_overlay(p, r, c)
+        if self.highlighted:
+            p.setPen(QPen(QColor(0, 200, 255), 3, Qt.PenStyle.DashLine))
+            p.drawRect(r.adjusted(5, 5, -6, -6))
         if self.selected:
             p.setPen(QPen(QColor(255, 214, 0), 3))
             p.drawRect(r.adjusted(1, 1, -2, -2))

@@ -96,6 +96,22 @@ class WallWidget(QWidget):
         feed = self.feeds.acquire(cam.id, cam.main, cam.name)
         return TileContent(cam.id, cam.name, self.registry.place_of(cam), feed)
 
+    def highlight_camera(self, camera_id: str | None) -> list[int]:
+        """Mark every tile that shows `camera_id` (None: clear). Returns their indexes."""
+        hits = []
+        for i, tile in enumerate(self.tiles):
+            on = camera_id is not None and tile.content is not None \
+                and tile.content.camera_id == camera_id
+            if on:
+                hits.append(i)
+            if tile.highlighted != on:
+                tile.highlighted = on
+                tile.update()
+        return hits
+
+    def selected_camera(self) -> str | None:
+        return self.model.visible()[self.model.selected]
+
     def _place_tiles(self) -> None:
         for tile, (x, y, w, h) in zip(self.tiles,
                                       self.model.layout.rects(self.width(), self.height())):
