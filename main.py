@@ -26,12 +26,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
                    help="camera registry (cameras.yaml); default: the bundled Kolkata demo "
                         f"registry ({DEFAULT_CONFIG.name})")
-    p.add_argument("--layout", choices=list(LAYOUTS), default="3x3",
-                   help="wall layout at start (default: 3x3)")
+    p.add_argument("--layout", choices=list(LAYOUTS),
+                   help="wall layout at start (default: the last wall, else 3x3)")
     p.add_argument("--cameras", metavar="ID,ID,...",
-                   help="cameras to show at start, in tile order (default: a mix of police "
-                        "and private cameras from different places)")
+                   help="cameras to show at start, in tile order (default: the last wall, "
+                        "else a mix of police and private cameras from different places)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen")
+    p.add_argument("--screen", type=int, metavar="N",
+                   help="put the main window on screen N (0 = first)")
+    p.add_argument("--second-wall", type=int, metavar="N",
+                   help="also open a second wall window, full screen on screen N")
+    p.add_argument("--tour-seconds", type=float, default=10.0, metavar="S",
+                   help="how long a tour shows each page or view (default: 10)")
+    p.add_argument("--settings-dir", type=Path, metavar="DIR",
+                   help="saved views and the last wall (default: $XDG_CONFIG_HOME/nazar or "
+                        "~/.config/nazar)")
+    p.add_argument("--snapshot-dir", type=Path, metavar="DIR",
+                   help="where snapshots go (default: ~/Pictures/Nazar)")
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="where demo clips are cached (default: $XDG_CACHE_HOME/nazar or "
                         "~/.cache/nazar)")
@@ -58,32 +69,69 @@ def main(argv: list[str] | None = None) -> int:
     if not registry.cameras:
         log.warning("registry %s has no usable cameras", args.config)
 
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if os.geteuid() == 0 and "--no-sandbox" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]:
+        # Chromium refuses to run its sandbox as root (a kiosk or container set-up).
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] += " --no-sandbox"
+
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from app.feeds import FeedManager
     from app.layouts import LAYOUTS, WallModel
+    from app.settings import SettingsStore
+    from app.snapshots import SnapshotWriter
     from widgets.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nazar")
     app.setOrganizationName("Nazar")
 
-    layout = LAYOUTS[args.layout]
-    if args.cameras:
-        view = [c.strip() for c in args.cameras.split(",") if c.strip()]
+    store = SettingsStore(args.settings_dir)
+    last = store.get(MainWindow.state_key)
+    if args.cameras or args.layout or not last:
+        layout = LAYOUTS[args.layout or (last or {}).get("layout") or "3x3"]
+        if args.cameras:
+            view = [c.strip() for c in args.cameras.split(",") if c.strip()]
+        else:
+            view = registry.default_view(layout.tiles)
+        model = WallModel(layout=layout, view=view)
     else:
-        view = registry.default_view(layout.tiles)
-    model = WallModel(layout=layout, view=view)
+        model = WallModel.from_dict(last)  # the wall as the last shift left it
     cache_dir = args.cache_dir / "demo" if args.cache_dir else None
     feeds = FeedManager(cache_dir=cache_dir)
-    window = MainWindow(registry, model, feeds)
+    window = MainWindow(registry, model, feeds, store=store,
+                        snapshots=SnapshotWriter(args.snapshot_dir),
+                        tour_seconds=args.tour_seconds)
+    if last and not (args.cameras or args.layout):
+        window.wall.current_slot = last.get("current_slot")
     window.show_registry_problems()
-    if args.fullscreen:
+    screens = QGuiApplication.screens()
+
+    def screen_arg(n: int | None, what: str):
+        if n is None:
+            return None
+        if not 0 <= n < len(screens):
+            log.warning("%s: there is no screen %d (screens: 0..%d); using the first",
+                        what, n, len(screens) - 1)
+            return screens[0]
+        return screens[n]
+
+    screen = screen_arg(args.screen, "--screen")
+    if screen is not None:
+        window.place_on_screen(screen, args.fullscreen)
+    elif args.fullscreen:
         window.toggle_fullscreen()
     else:
         window.show()
+    second = screen_arg(args.second_wall, "--second-wall")
+    if second is not None:
+        window.open_second_wall(second, fullscreen=True)
+        window.activateWindow()
     window.wall.setFocus()
+    log.info("wall ready: layout %s, %d camera(s) on page %d", model.layout.name,
+             sum(1 for c in model.visible() if c), model.page + 1)
 
     # Ctrl+C / SIGTERM: close the window properly (streams stopped, settings kept).
     def on_signal(signum: int, _frame: object) -> None:
@@ -98,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
     code = app.exec()
     feeds.stop_all(timeout=1.0)
+    store.close()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

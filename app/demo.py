@@ -36,12 +36,12 @@ class DemoSpec:
 
     @classmethod
     def from_params(cls, scene: str, params: dict[str, str]) -> "DemoSpec":
-        """`demo://junction` (main, 640x360 at 12 fps) or `demo://junction?size=sub` (320x180)."""
+        """`demo://junction` (main, 1280x720 at 12 fps) or `demo://junction?size=sub` (640x360)."""
         size = params.get("size", "main")
         if size == "main":
-            w, h = 640, 360
+            w, h = 1280, 720
         elif size == "sub":
-            w, h = 320, 180
+            w, h = 640, 360
         else:
             try:
                 w, h = (int(v) for v in size.lower().split("x"))

@@ -162,6 +162,7 @@ class Feed:
         self._size_lock = threading.Lock()
         self._sizes: dict[int, tuple[int, int]] = {}
         self.decoded = 0  # frames read from the decoder (also counts frames not displayed)
+        self._last_full: np.ndarray | None = None  # newest decoded frame, full size (BGR)
         self._thread = threading.Thread(target=self._run, name=f"feed:{camera_id}", daemon=True)
 
     # -- control (any thread) -----------------------------------------------------------------
@@ -199,6 +200,10 @@ class Feed:
 
     def snapshot(self) -> Snapshot:
         return self.status.snapshot(self._clock())
+
+    def last_full_frame(self) -> np.ndarray | None:
+        """The newest decoded frame at full resolution (for snapshots). Never modified."""
+        return self._last_full
 
     # -- worker ------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -267,6 +272,7 @@ class Feed:
         return None
 
     def _deliver(self, frame: np.ndarray, captured: float) -> None:
+        self._last_full = frame  # read() returns a new array each time: keeping it is free
         h, w = frame.shape[:2]
         target = self.target_size()
         if target is not None:

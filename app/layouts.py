@@ -64,15 +64,41 @@ def grid(n: int) -> Layout:
                   tuple(Cell(col, row) for row in range(n) for col in range(n)))
 
 
-LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (grid(1), grid(2), grid(3), grid(4))}
+def one_plus(name: str, cols: int, big: Cell) -> Layout:
+    """One large cell and small cells around it, in reading order."""
+    cells = [big]
+    for row in range(cols):
+        for col in range(cols):
+            inside = big.col <= col < big.col + big.cols and big.row <= row < big.row + big.rows
+            if not inside:
+                cells.append(Cell(col, row))
+    return Layout(name, cols, cols, tuple(cells))
+
+
+LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (
+    grid(1), grid(2), grid(3), grid(4), grid(5), grid(6), grid(8),
+    one_plus("1+5", 3, Cell(0, 0, 2, 2)),
+    one_plus("1+7", 4, Cell(0, 0, 3, 3)),
+    one_plus("1+12", 4, Cell(1, 1, 2, 2)),
+)}
+
+# Below this height (device pixels) a tile shows the camera's sub stream, if it has one: a
+# 640x360 sub stream already has every pixel such a tile can show. Larger tiles, and a
+# maximised tile, get the main stream. (Nx Witness switches at about 170-230 px.)
+SUB_STREAM_BELOW_PX = 400
+
+
+def wants_sub_stream(tile_height_px: int, maximised: bool = False) -> bool:
+    return not maximised and tile_height_px < SUB_STREAM_BELOW_PX
 
 
 def layout_for(count: int) -> Layout:
-    """The smallest layout that shows `count` cameras (the largest one if none is enough)."""
-    for lay in sorted(LAYOUTS.values(), key=lambda lay: lay.tiles):
+    """The smallest square grid that shows `count` cameras (8x8, paged, if none is enough)."""
+    grids = [lay for lay in LAYOUTS.values() if lay.cols == lay.rows and lay.tiles == lay.cols ** 2]
+    for lay in sorted(grids, key=lambda lay: lay.tiles):
         if lay.tiles >= count:
             return lay
-    return max(LAYOUTS.values(), key=lambda lay: lay.tiles)
+    return max(grids, key=lambda lay: lay.tiles)
 
 
 @dataclass
@@ -83,6 +109,7 @@ class WallModel:
     view: list[str | None] = field(default_factory=list)
     page: int = 0
     selected: int = 0
+    maximised: bool = False  # the selected tile fills the wall
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def subscribe(self, fn: Callable[[], None]) -> None:
@@ -104,9 +131,30 @@ class WallModel:
         chunk = self.view[start:start + self.layout.tiles]
         return chunk + [None] * (self.layout.tiles - len(chunk))
 
+    def selected_camera(self) -> str | None:
+        return self.visible()[self.selected]
+
+    def to_dict(self) -> dict:
+        return {"layout": self.layout.name, "view": list(self.view), "page": self.page,
+                "selected": self.selected}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "WallModel":
+        """Rebuild a saved wall; anything unusable falls back to a default, never raises."""
+        layout = LAYOUTS.get(str(data.get("layout")), LAYOUTS["2x2"])
+        raw = data.get("view")
+        view = [c if isinstance(c, str) else None for c in raw] if isinstance(raw, list) else []
+        model = cls(layout=layout, view=view)
+        page, sel = data.get("page"), data.get("selected")
+        model.page = page if isinstance(page, int) and 0 <= page < model.pages else 0
+        model.selected = sel if isinstance(sel, int) and 0 <= sel < layout.tiles else 0
+        return model
+
     # -- changing ----------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
+        self.maximised = False
         if layout == self.layout:
+            self._changed()
             return
         # Keep the selected camera on screen: go to the page that holds it.
         absolute = self.page * self.layout.tiles + self.selected
@@ -123,6 +171,31 @@ class WallModel:
 
     def move_selection(self, dx: int, dy: int) -> None:
         self.select(self.layout.neighbour(self.selected, dx, dy))
+
+    def toggle_maximised(self) -> None:
+        self.maximised = not self.maximised
+        self._changed()
+
+    def restore(self) -> bool:
+        """Leave the maximised tile. False if there was nothing to restore."""
+        if not self.maximised:
+            return False
+        self.maximised = False
+        self._changed()
+        return True
+
+    def go_page(self, page: int) -> None:
+        page %= self.pages
+        if page != self.page:
+            self.page = page
+            self.maximised = False
+            self._changed()
+
+    def next_page(self) -> None:
+        self.go_page(self.page + 1)
+
+    def prev_page(self) -> None:
+        self.go_page(self.page - 1)
 
     def put(self, camera_id: str, tile: int | None = None) -> int:
         """Show a camera on a tile (default: the selected one). Returns the tile index."""
@@ -163,10 +236,26 @@ class WallModel:
         self.selected = b
         self._changed()
 
-    def set_view(self, cameras: list[str], layout: Layout | None = None) -> None:
+    def set_view(self, cameras: list[str | None], layout: Layout | None = None) -> None:
         self.view = list(cameras)
         if layout is not None:
             self.layout = layout
         self.page = 0
         self.selected = 0
+        self.maximised = False
         self._changed()
+
+
+class Tour:
+    """Cycles through steps (pages of the view, or saved views) every `interval_s`."""
+
+    def __init__(self, steps: list, interval_s: float = 10.0):
+        if not steps:
+            raise ValueError("a tour needs at least one step")
+        self.steps = list(steps)
+        self.interval_s = interval_s
+        self.index = 0
+
+    def advance(self):
+        self.index = (self.index + 1) % len(self.steps)
+        return self.steps[self.index]

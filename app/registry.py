@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -99,6 +99,7 @@ class Camera:
     floor: str | None = None
     tags: tuple[str, ...] = ()
     line: int = 0
+    number: int = 0  # what the operator types (digits + Enter); see Registry.by_number
 
     @property
     def is_police(self) -> bool:
@@ -145,6 +146,12 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # ids of cameras left out
     map: MapConfig = field(default_factory=MapConfig)
+    _numbers: dict[int, Camera] | None = field(default=None, repr=False)
+
+    def by_number(self, number: int) -> Camera | None:
+        if self._numbers is None:
+            self._numbers = {c.number: c for c in self.cameras.values()}
+        return self._numbers.get(number)
 
     def cameras_of_station(self, station_id: str) -> list[Camera]:
         return [c for c in self.cameras.values() if c.station == station_id]
@@ -384,8 +391,8 @@ _DIVISION_KEYS = ("id", "name", "stations")
 _STATION_KEYS = ("id", "name", "location", "phone")
 _SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "location",
               "recorder")
-_CAMERA_KEYS = ("id", "name", "ownership", "station", "site", "location", "coverage", "streams",
-                "recorder", "floor", "tags")
+_CAMERA_KEYS = ("id", "number", "name", "ownership", "station", "site", "location", "coverage",
+                "streams", "recorder", "floor", "tags")
 _LOCATION_KEYS = ("lat", "lon")
 _COVERAGE_KEYS = ("bearing", "fov", "range_m")
 _CONTACT_KEYS = ("name", "phone")
@@ -638,6 +645,7 @@ def _streams(ck: _Checker, m: _Map, cam: str) -> tuple[Source, Source | None] | 
 
 def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
     seen_lines: dict[str, int] = {}
+    numbers_seen: dict[int, str] = {}
     for line, raw in _items(ck, data, "cameras"):
         c = ck.mapping(raw, line, "a camera", camera=f"#{len(seen_lines) + 1} (line {line})")
         if c is None:
@@ -693,8 +701,28 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
             return tuple(_text(v) for v in value)
 
         tags = ck.get(c, "tags", tags_check, required=False, default=(), camera=cam)
+        number = ck.get(c, "number", _int(1, 999_999), required=False, default=0, camera=cam)
+        if isinstance(number, int) and number and number in numbers_seen:
+            ck.add(ck.line_of(c, "number"), f"camera number {number} is already used by "
+                   f"camera {numbers_seen[number]}", field="number", camera=cam)
         if len(ck.problems) != n or streams is None:
             reg.skipped.append(cam)
             continue
+        if number:
+            numbers_seen[number] = cid
         reg.cameras[cid] = Camera(cid, name, ownership, station, site, loc, coverage,
-                                  streams[0], streams[1], recorder, floor, tags, c.line)
+                                  streams[0], streams[1], recorder, floor, tags, c.line, number)
+    _number_cameras(reg)
+
+
+def _number_cameras(reg: Registry) -> None:
+    """Cameras without a `number` get the next free one, in file order, counting from 1."""
+    taken = {c.number for c in reg.cameras.values() if c.number}
+    nxt = 1
+    for cid, cam in list(reg.cameras.items()):
+        if cam.number:
+            continue
+        while nxt in taken:
+            nxt += 1
+        reg.cameras[cid] = replace(cam, number=nxt)
+        taken.add(nxt)

@@ -18,7 +18,10 @@ for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME",
                  ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
     os.environ[var] = str(_HOME / sub)
 os.environ["NAZAR_CACHE_DIR"] = str(_HOME / "nazar-cache")  # demo clips: shared by the run
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt's offscreen platform with two screens (1920x1080 and 1280x1024), for the second wall.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = (
+        f"offscreen:configfile={ROOT / 'tests' / 'support' / 'screens.json'}")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
 pytest_plugins = ["tests.support.fixtures"]

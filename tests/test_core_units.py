@@ -98,7 +98,8 @@ def test_neighbours_in_a_grid():
 
 def test_layout_for_count():
     assert layout_for(1).name == "1" and layout_for(4).name == "2x2"
-    assert layout_for(5).name == "3x3" and layout_for(100).name == "4x4"
+    assert layout_for(5).name == "3x3" and layout_for(17).name == "5x5"
+    assert layout_for(100).name == "8x8"
 
 
 def test_wall_model_keeps_cameras_when_layout_shrinks():

@@ -1,6 +1,7 @@
 """End to end: `main.py` as a subprocess on a real X server (Xvfb), checked by screenshots."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -87,3 +88,38 @@ def test_help_lists_every_option():
     for option in ("--config", "--layout", "--fullscreen", "--cameras", "--cache-dir",
                    "--log-level"):
         assert option in res.stdout
+
+
+def _run_until_ready_then_stop(args: list[str], tmp_path: Path) -> str:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=tmp_path,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    try:
+        for line in proc.stdout:  # blocks until the app says it is ready: no fixed sleep
+            lines.append(line)
+            if "wall ready" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=15)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, "".join(lines) + rest
+    return "".join(lines)
+
+
+def test_last_wall_is_restored_after_a_restart(tmp_path):
+    settings = tmp_path / "settings"
+    first = _run_until_ready_then_stop(
+        ["--settings-dir", str(settings), "--layout", "2x2",
+         "--cameras", "SCM-04,KP-STH-0001,ACR-03"], tmp_path)
+    assert "layout 2x2, 3 camera(s)" in first
+    second = _run_until_ready_then_stop(["--settings-dir", str(settings)], tmp_path)
+    assert "layout 2x2, 3 camera(s)" in second  # not the 3x3 default
+    import sqlite3
+    db = sqlite3.connect(settings / "nazar.sqlite3")
+    state = json.loads(db.execute("SELECT value FROM state WHERE key='wall:1'").fetchone()[0])
+    db.close()
+    assert state["layout"] == "2x2" and state["view"][:3] == ["SCM-04", "KP-STH-0001", "ACR-03"]

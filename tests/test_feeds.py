@@ -68,7 +68,7 @@ def test_demo_source_decodes_through_opencv(manager):
     feed = manager.acquire("DEMO-1", parse_source("demo://atrium?size=sub"), "Demo atrium")
     wait_for(lambda: feed.slot.seq >= 5, 20, "demo frames")
     frame = feed.slot.get()
-    assert frame.source_size == (320, 180)
+    assert frame.source_size == (640, 360)
     assert frame.image.mean() > 10
     assert feed.decoded >= 5
 

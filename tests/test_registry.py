@@ -280,3 +280,16 @@ def test_map_section(write_yaml, tmp_path):
     assert "MBTiles file not found" in got["map.mbtiles"]
     assert reg.map.tiles is None and reg.map.mbtiles is None  # falls back to built-in
     assert "KP-1" in reg.cameras
+
+
+def test_camera_numbers_explicit_and_automatic(write_yaml):
+    cams = (GOOD_PRIVATE.replace("    ownership: private\n", "    ownership: private\n    number: 1\n")
+            + GOOD_POLICE.replace("KP-1", "KP-2")
+            + GOOD_POLICE.replace("KP-1", "KP-3").replace(
+                "    ownership: police\n", "    ownership: police\n    number: 1\n"))
+    reg = load(write_yaml, cams)
+    p = only_problem(reg)
+    assert (p.camera, p.field) == ("KP-3", "number") and "already used by camera SCM-04" in p.message
+    assert reg.cameras["SCM-04"].number == 1
+    assert {reg.cameras["KP-1"].number, reg.cameras["KP-2"].number} == {2, 3}
+    assert reg.by_number(1).id == "SCM-04" and reg.by_number(99) is None

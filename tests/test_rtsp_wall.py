@@ -111,3 +111,54 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     t0 = time.monotonic()
     win.close()  # every worker is blocked on the hung server right now
     assert time.monotonic() - t0 < 1.5, "closing must not wait for hung cameras"
+
+
+def test_small_tiles_use_the_sub_stream_and_maximise_switches_without_a_gap(
+        qtbot, write_yaml, clip_dir, rtsp_server_factory):
+    main = make_clip(clip_dir, 1280, 720, fps=15, seconds=4, label="main")
+    sub = make_clip(clip_dir, 640, 360, fps=15, seconds=4, label="sub")
+    server = rtsp_server_factory({"/cam1/main": main, "/cam1/sub": sub})
+    cam = f"""\
+  - id: DUAL-1
+    name: Camera with two streams
+    ownership: police
+    station: park-street
+    location: {{lat: 22.553, lon: 88.351}}
+    streams: {{main: "{server.url('/cam1/main')}", sub: "{server.url('/cam1/sub')}"}}
+"""
+    reg = load_registry(write_yaml(registry_text(cam)))
+    feeds = FeedManager(TIMEOUTS)
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["3x3"], view=["DUAL-1"]), feeds)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)  # 3x3: tiles about 260 px tall, below the sub-stream threshold
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        tile = win.wall.tiles[0]
+        qtbot.waitUntil(lambda: tile.state is State.LIVE and tile.frames_shown > 3,
+                        timeout=15_000)
+        assert win.wall.stream_of(0) == "sub" and tile._frame.source_size == (640, 360)
+        assert [f.source.url for f in feeds.feeds()] == [server.url("/cam1/sub")]
+
+        win.model.toggle_maximised()  # as Enter does; the tile is now the whole wall
+        sizes = []
+
+        def switched() -> bool:
+            assert tile._image is not None, "black gap while switching to the main stream"
+            sizes.append(tile._frame.source_size)
+            return tile._frame.source_size == (1280, 720)
+
+        qtbot.waitUntil(switched, timeout=15_000)
+        assert sizes[0] == (640, 360)  # the sub stream stayed on screen meanwhile
+        assert win.wall.stream_of(0) == "main"
+        qtbot.waitUntil(lambda: [f.source.url for f in feeds.feeds()]
+                        == [server.url("/cam1/main")], timeout=3000)  # sub closed
+        # The main stream is scaled in the worker to the (large) tile, not to 640x360.
+        assert tile._frame.image.shape[0] > 360
+
+        win.model.restore()
+        qtbot.waitUntil(lambda: win.wall.stream_of(0) == "sub" and
+                        tile._frame.source_size == (640, 360), timeout=15_000)
+    finally:
+        win.close()
+        assert feeds.stop_all(timeout=10.0) == []

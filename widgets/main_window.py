@@ -1,26 +1,110 @@
-"""The main window: the wall in the centre, the camera tree beside it, menus with shortcuts."""
+"""The main window (wall, camera tree, menus) and a second wall window for another screen."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QVBoxLayout,
+                               QWidget)
 
 from app.feeds import FeedManager
-from app.layouts import LAYOUTS, WallModel
+from app.layouts import WallModel
 from app.registry import Registry
+from app.settings import SettingsStore
+from app.snapshots import SnapshotWriter
+from widgets import actions as shortcut_actions
 from widgets.camera_tree import CameraTree
+from widgets.help_overlay import HelpOverlay
 from widgets.message_bar import MessageBar
 from widgets.wall import WallWidget
 
-LAYOUT_SHORTCUTS = {"1": "Ctrl+1", "2x2": "Ctrl+2", "3x3": "Ctrl+3", "4x4": "Ctrl+4"}
+
+class _WallWindowMixin:
+    """What the main window and a second wall window share: full screen, Esc, help, state."""
+
+    wall: WallWidget
+    help: HelpOverlay
+    state_key: str
+    store: SettingsStore | None
+
+    def toggle_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            self._leave_fullscreen()
+        else:
+            self._enter_fullscreen()
+            screen = self.screen()
+            if screen is not None:  # with no window manager (a bare X server) Qt cannot ask
+                self.setGeometry(screen.geometry())  # one to go full screen: size it ourselves
+            self.showFullScreen()
+
+    def _enter_fullscreen(self) -> None:
+        pass
+
+    def _leave_fullscreen(self) -> None:
+        pass
+
+    def place_on_screen(self, screen: QScreen, fullscreen: bool) -> None:
+        self.setScreen(screen)
+        geo = screen.availableGeometry()
+        if fullscreen:
+            self._enter_fullscreen()
+            self.setGeometry(screen.geometry())
+            self.showFullScreen()
+        else:
+            self.move(geo.topLeft())
+            self.show()
+
+    def back(self) -> None:
+        """Esc: close the help, else restore the maximised tile, else leave full screen,
+        else go back to the wall from wherever the focus is."""
+        if self.help.isVisible():
+            self.help.hide()
+        elif self.wall.model.restore():
+            pass
+        elif self.isFullScreen():
+            self.toggle_fullscreen()
+        self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def toggle_help(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+        else:
+            self.help.show_over(self)
+
+    def start_number_entry(self) -> None:
+        self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.wall.number_entry = ""
+        self.wall.message.emit("Type the camera number, then Enter")
+
+    def save_state(self) -> None:
+        if self.store is not None:
+            state = self.wall.model.to_dict()
+            state["current_slot"] = self.wall.current_slot
+            screen = self.screen()
+            state["screen"] = screen.name() if screen else None
+            self.store.put(self.state_key, state)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.WindowStateChange:
+            # Minimised: nobody sees the wall, so nothing is decoded for it.
+            self.wall.set_suspended(self.isMinimized())
+        super().changeEvent(event)
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager):
+class MainWindow(_WallWindowMixin, QMainWindow):
+    state_key = "wall:1"
+
+    def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
+                 store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
+                 tour_seconds: float = 10.0):
         super().__init__()
         self.registry = registry
         self.model = model
         self.feeds = feeds
+        self.store = store
+        self.snapshots = snapshots
+        self.tour_seconds = tour_seconds
+        self.second: WallWindow | None = None
         self.setWindowTitle("Nazar: live video wall")
         self.resize(1600, 900)
 
@@ -29,13 +113,16 @@ class MainWindow(QMainWindow):
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
         self.message_bar = MessageBar(central)
-        self.wall = WallWidget(registry, model, feeds, central)
+        self.wall = WallWidget(registry, model, feeds, central, store=store, snapshots=snapshots,
+                               tour_seconds=tour_seconds)
         col.addWidget(self.message_bar)
         col.addWidget(self.wall, 1)
         self.setCentralWidget(central)
 
         self.tree = CameraTree(registry, self)
         self.tree.cameraActivated.connect(self.open_camera)
+        self.tree.search.returnPressed.connect(
+            lambda: self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason))
         dock = QDockWidget("Cameras", self)
         dock.setObjectName("camerasDock")
         dock.setWidget(self.tree)
@@ -47,45 +134,20 @@ class MainWindow(QMainWindow):
 
         self.status_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.status_label)
-        self.actions_by_name: dict[str, QAction] = {}
-        self._build_menus()
+        self.actions_by_name = shortcut_actions.install(self, self.wall, self.menuBar())
+        self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
         self.wall.selectionChanged.connect(lambda _i: self._update_status())
+        self.wall.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.wall.tourChanged.connect(lambda _on: self._update_status())
+        if store is not None and store.problem:
+            self.message_bar.show_message(store.problem, [])
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self._update_status)
         self._status_timer.start()
         self._update_status()
 
-    # -- actions ----------------------------------------------------------------------------
-    def _action(self, name: str, text: str, shortcut: str | QKeySequence.StandardKey | None,
-                slot, menu) -> QAction:
-        act = QAction(text, self)
-        act.setObjectName(name)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        self.addAction(act)  # shortcuts keep working with the menu bar hidden (fullscreen)
-        self.actions_by_name[name] = act
-        return act
-
-    def _build_menus(self) -> None:
-        wall_menu = self.menuBar().addMenu("&Wall")
-        for name, lay in LAYOUTS.items():
-            label = "Single camera" if lay.tiles == 1 else f"{name} grid"
-            self._action(f"layout_{name}", f"Layout: {label}", LAYOUT_SHORTCUTS[name],
-                         lambda _=False, lay=lay: self.model.set_layout(lay), wall_menu)
-        wall_menu.addSeparator()
-        self._action("clear_tile", "Clear selected tile", "Delete", lambda: self.model.clear(),
-                     wall_menu)
-        view_menu = self.menuBar().addMenu("&View")
-        self._action("fullscreen", "Full screen", "F11", self.toggle_fullscreen, view_menu)
-        self._action("find_camera", "Find camera…", "Ctrl+F", self.find_camera, view_menu)
-        self._action("focus_wall", "Back to the wall", "Escape", self.focus_wall, view_menu)
-        file_menu = self.menuBar().addMenu("&File")
-        self._action("quit", "Quit", "Ctrl+Q", self.close, file_menu)
-
+    # -- commands ---------------------------------------------------------------------------
     def open_camera(self, camera_id: str) -> None:
         """Put a camera on the selected tile if it is empty, else on the next free one."""
         tile = self.model.put_next_free(camera_id)
@@ -97,27 +159,37 @@ class MainWindow(QMainWindow):
         self.tree_dock.show()
         self.tree.focus_search()
 
-    def focus_wall(self) -> None:
-        if self.isFullScreen() and self.wall.hasFocus():
-            self.toggle_fullscreen()
-        self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def toggle_fullscreen(self) -> None:
+    def _enter_fullscreen(self) -> None:
         """Full screen shows the wall alone; the camera list comes back when leaving it."""
-        if self.isFullScreen():
-            self.showNormal()
-            self.menuBar().show()
-            self.statusBar().show()
-            self.tree_dock.setVisible(self._dock_was_visible)
-        else:
-            self._dock_was_visible = self.tree_dock.isVisible()
-            self.menuBar().hide()
-            self.statusBar().hide()
-            self.tree_dock.hide()
-            screen = self.screen()
-            if screen is not None:  # with no window manager (a bare X server) Qt cannot ask
-                self.setGeometry(screen.geometry())  # one to go full screen: size it ourselves
-            self.showFullScreen()
+        self._dock_was_visible = self.tree_dock.isVisible()
+        self.menuBar().hide()
+        self.statusBar().hide()
+        self.tree_dock.hide()
+
+    def _leave_fullscreen(self) -> None:
+        self.menuBar().show()
+        self.statusBar().show()
+        self.tree_dock.setVisible(self._dock_was_visible)
+
+    def open_second_wall(self, screen: QScreen | None = None, fullscreen: bool = True) -> "WallWindow":
+        if self.second is None:
+            model = WallModel.from_dict(self.store.get(WallWindow.state_key, {})) \
+                if self.store else WallModel()
+            self.second = WallWindow(self.registry, model, self.feeds, self.store,
+                                     self.snapshots, self.tour_seconds)
+            self.second.destroyed.connect(lambda _=None: setattr(self, "second", None))
+        if screen is None:
+            others = [s for s in QGuiApplication.screens() if s is not self.screen()]
+            screen = others[0] if others else self.screen()
+            fullscreen = fullscreen and bool(others)
+        self.second.place_on_screen(screen, fullscreen)
+        self.second.activateWindow()
+        return self.second
+
+    def quit_app(self) -> None:
+        if self.second is not None:
+            self.second.close()
+        self.close()
 
     def show_registry_problems(self) -> None:
         reg = self.registry
@@ -132,12 +204,60 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         feeds = self.feeds.feeds()
         live = sum(1 for f in feeds if f.snapshot().state.value == "live")
-        self.status_label.setText(
-            f"{len(self.registry.cameras)} cameras · layout {self.model.layout.name} · "
-            f"tile {self.model.selected + 1} · {live}/{len(feeds)} streams live")
+        m = self.model
+        parts = [f"{len(self.registry.cameras)} cameras", f"layout {m.layout.name}",
+                 f"page {m.page + 1}/{m.pages}", f"tile {m.selected + 1}"]
+        if self.wall.current_slot:
+            parts.append(f"view {self.wall.current_slot}")
+        if self.wall.tour is not None:
+            parts.append("TOUR")
+        parts.append(f"{live}/{len(feeds)} streams live")
+        self.status_label.setText(" · ".join(parts))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._status_timer.stop()
+        self.save_state()
+        if self.second is not None:
+            self.second.close()
         self.wall.shutdown()
         self.feeds.stop_all(timeout=1.0)
+        super().closeEvent(event)
+
+
+class WallWindow(_WallWindowMixin, QWidget):
+    """A second wall, usually full screen on another monitor. Same keys as the main wall."""
+
+    state_key = "wall:2"
+
+    def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
+                 store: SettingsStore | None, snapshots: SnapshotWriter | None,
+                 tour_seconds: float = 10.0):
+        super().__init__()
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("Nazar: second wall")
+        self.registry = registry
+        self.store = store
+        self.resize(1280, 720)
+        self.wall = WallWidget(registry, model, feeds, self, store=store, snapshots=snapshots,
+                               tour_seconds=tour_seconds)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.wall)
+        self.actions_by_name = shortcut_actions.install(
+            self, self.wall, None,
+            only=lambda s: s.name not in ("second_wall", "find_camera"))
+        self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
+
+    def find_camera(self) -> None:  # pragma: no cover - not installed on this window
+        pass
+
+    def open_second_wall(self) -> None:  # pragma: no cover - not installed on this window
+        pass
+
+    def quit_app(self) -> None:
+        QApplication.instance().closeAllWindows()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        self.wall.shutdown()
         super().closeEvent(event)

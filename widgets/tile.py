@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QImage,
@@ -34,6 +34,8 @@ class TileContent:
     place: str
     feed: Feed | None  # None: the camera is not in the registry
     problem: str = ""
+    stream: str = "main"  # "main" or "sub": which of the camera's streams is shown
+    number: int = 0
 
 
 class TileWidget(QWidget):
@@ -78,11 +80,24 @@ class TileWidget(QWidget):
         self._report_size()
         self.update()
 
+    def switch_feed(self, feed: Feed, stream: str) -> None:
+        """Show another stream of the same camera. The current picture stays on the tile
+        until the new stream's first frame replaces it: no black gap."""
+        if self.content is None:
+            return
+        if self.content.feed is not None:
+            self.content.feed.drop_size(id(self))
+        self.content = replace(self.content, feed=feed, stream=stream)
+        self._overlay_key = None
+        self._report_size()
+
+    def device_size(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return int(self.width() * ratio), int(self.height() * ratio)
+
     def _report_size(self) -> None:
         if self.content is not None and self.content.feed is not None:
-            ratio = self.devicePixelRatioF()
-            self.content.feed.set_size(id(self), int(self.width() * ratio),
-                                       int(self.height() * ratio))
+            self.content.feed.set_size(id(self), *self.device_size())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._report_size()
@@ -95,7 +110,7 @@ class TileWidget(QWidget):
             return False
         changed = False
         frame = feed.slot.get()
-        if frame is not None and (self._frame is None or frame.seq != self._frame.seq):
+        if frame is not None and frame is not self._frame:
             self._frame = frame
             self.frames_shown += 1
             img = frame.image
@@ -163,7 +178,8 @@ class TileWidget(QWidget):
         # Caption: name and where.
         p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
         p.setPen(QColor(240, 240, 240))
-        caption = fm.elidedText(f"{c.name}  ·  {c.place}", Qt.TextElideMode.ElideRight,
+        number = f"#{c.number}  " if c.number else ""
+        caption = fm.elidedText(f"{number}{c.name}  ·  {c.place}", Qt.TextElideMode.ElideRight,
                                 r.width() - 10)
         p.drawText(QRect(5, 0, r.width() - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
         # Status line: state, age of last frame, fps.
@@ -176,6 +192,8 @@ class TileWidget(QWidget):
                 status += f"  {_age_text(snap.frame_age_s)} ago"
             if state is State.LIVE and snap:
                 status += f"  {snap.fps:.0f} fps"
+            if c.stream == "sub":
+                status += "  · sub"
         y = r.height() - bar_h
         width = min(r.width(), fm.horizontalAdvance(status) + 16)
         p.fillRect(QRect(0, y, width, bar_h), QColor(0, 0, 0, 170))

@@ -1,0 +1,161 @@
+"""Every keyboard shortcut, in one table: menus, the help overlay (F1) and the README's
+shortcut table are all made from it (a test keeps the README in step).
+
+Scopes: "window" shortcuts work anywhere in the window; "wall" shortcuts only while the wall
+has the focus, so the arrow keys, Enter and Delete still edit text in the search box and move
+in the camera list.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenuBar, QWidget
+
+from app.layouts import LAYOUTS
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    text: str
+    keys: tuple[str, ...]
+    menu: str  # "Wall", "Views", "View", "File"
+    scope: str  # "window" or "wall"
+    run: Callable  # run(window) -> None; window is a MainWindow or a WallWindow
+    family: str = ""  # rows with the same family are one line in the help and the README
+
+
+LAYOUT_KEYS = {"1": "Ctrl+1", "2x2": "Ctrl+2", "3x3": "Ctrl+3", "4x4": "Ctrl+4",
+               "5x5": "Ctrl+5", "6x6": "Ctrl+6", "8x8": "Ctrl+8",
+               "1+5": "Ctrl+Alt+5", "1+7": "Ctrl+Alt+7", "1+12": "Ctrl+Alt+2"}
+
+
+def _layout_text(name: str) -> str:
+    if name == "1":
+        return "Layout: single camera"
+    if "+" in name:
+        big, small = name.split("+")
+        return f"Layout: {name} (one large, {small} small)"
+    return f"Layout: {name} grid"
+
+
+def specs() -> list[Spec]:
+    out: list[Spec] = []
+    for name in LAYOUTS:
+        out.append(Spec(f"layout_{name}", _layout_text(name), (LAYOUT_KEYS[name],), "Wall",
+                        "window", lambda w, n=name: w.wall.set_layout(n)))
+    moves = (("left", "Left", -1, 0), ("right", "Right", 1, 0), ("up", "Up", 0, -1),
+             ("down", "Down", 0, 1))
+    for name, key, dx, dy in moves:
+        out.append(Spec(f"select_{name}", f"Select the tile {name}", (key,), "Wall", "wall",
+                        lambda w, dx=dx, dy=dy: w.wall.model.move_selection(dx, dy),
+                        family="Move the selection between tiles"))
+    out += [
+        Spec("maximise", "Maximise / restore the selected tile", ("Return", "Enter"), "Wall",
+             "wall", lambda w: w.wall.toggle_maximised()),
+        Spec("clear_tile", "Clear the selected tile", ("Del",), "Wall", "wall",
+             lambda w: w.wall.clear_selected()),
+        Spec("next_page", "Next page", ("PgDown",), "Wall", "wall",
+             lambda w: w.wall.model.next_page()),
+        Spec("prev_page", "Previous page", ("PgUp",), "Wall", "wall",
+             lambda w: w.wall.model.prev_page()),
+        Spec("camera_number", "Camera number… (type it, then Enter)", ("Ctrl+G",), "Wall",
+             "window", lambda w: w.start_number_entry()),
+        Spec("tour", "Start / stop the tour", ("Alt+T",), "Wall", "window",
+             lambda w: w.wall.toggle_tour()),
+        Spec("snapshot", "Snapshot of the selected tile", ("Alt+S",), "Wall", "window",
+             lambda w: w.wall.snapshot()),
+    ]
+    for slot in range(1, 10):
+        out.append(Spec(f"open_view_{slot}", f"Open saved view {slot}", (f"Alt+{slot}",),
+                        "Views", "window", lambda w, s=slot: w.wall.open_view(s),
+                        family="Open saved view 1–9"))
+    out += [
+        Spec("next_view", "Next saved view", ("Ctrl+Tab",), "Views", "window",
+             lambda w: w.wall.cycle_view(1)),
+        Spec("prev_view", "Previous saved view", ("Ctrl+Shift+Tab",), "Views", "window",
+             lambda w: w.wall.cycle_view(-1)),
+        Spec("save_view", "Save the wall as a view", ("Ctrl+S",), "Views", "window",
+             lambda w: w.wall.save_view()),
+        Spec("save_view_new", "Save the wall as a new view", ("Ctrl+Shift+S",), "Views",
+             "window", lambda w: w.wall.save_view(new=True)),
+        Spec("fullscreen", "Full screen", ("F11", "Alt+Return"), "View", "window",
+             lambda w: w.toggle_fullscreen()),
+        Spec("find_camera", "Find camera…", ("Ctrl+F",), "View", "window",
+             lambda w: w.find_camera()),
+        Spec("second_wall", "Second wall window (next screen)", ("Ctrl+Shift+N",), "View",
+             "window", lambda w: w.open_second_wall()),
+        Spec("back", "Back: restore tile, leave full screen, close help", ("Esc",), "View",
+             "window", lambda w: w.back()),
+        Spec("help", "Keyboard help", ("F1",), "View", "window", lambda w: w.toggle_help()),
+        Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", lambda w: w.quit_app()),
+    ]
+    return out
+
+
+# Keys that are not a QAction: typed on the wall.
+TYPED_ROWS = [("Put camera number N on the selected tile", "0–9, then Return")]
+
+
+def install(window: QWidget, wall: QWidget, menubar: QMenuBar | None,
+            only: Callable[[Spec], bool] = lambda s: True) -> dict[str, QAction]:
+    """Create the QActions for `window` (and its menus, if it has a menu bar)."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, object] = {}
+    for spec in specs():
+        if not only(spec):
+            continue
+        act = QAction(spec.text, window)
+        act.setObjectName(spec.name)
+        act.setShortcuts([QKeySequence(k) for k in spec.keys])
+        act.triggered.connect(lambda _=False, s=spec: s.run(window))
+        if spec.scope == "wall":
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            wall.addAction(act)
+        else:
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            window.addAction(act)  # works with the menu bar hidden (full screen)
+        if menubar is not None:
+            menu = menus.get(spec.menu)
+            if menu is None:
+                menu = menus[spec.menu] = menubar.addMenu(f"&{spec.menu}")
+            menu.addAction(act)
+        actions[spec.name] = act
+    return actions
+
+
+def shortcut_rows(actions: dict[str, QAction] | None = None) -> list[tuple[str, str]]:
+    """(what, keys) rows for the help overlay and the README, families folded into one row."""
+    rows: list[tuple[str, str]] = []
+    families: dict[str, list[str]] = {}
+    for spec in specs():
+        keys = spec.keys
+        if actions is not None:
+            act = actions.get(spec.name)
+            if act is None:
+                continue
+            keys = tuple(k.toString() for k in act.shortcuts())
+        if spec.family:
+            if spec.family not in families:
+                families[spec.family] = []
+                rows.append((spec.family, ""))
+            families[spec.family].extend(keys)
+        else:
+            rows.append((spec.text, ", ".join(keys)))
+    out = []
+    for what, keys in rows:
+        if what in families:
+            fam = families[what]
+            keys = f"{fam[0]} … {fam[-1]}" if what.startswith("Open saved view") else \
+                ", ".join(fam)
+        out.append((what, keys))
+    return out + TYPED_ROWS
+
+
+def markdown_table(rows: list[tuple[str, str]]) -> str:
+    lines = ["| Action | Keys |", "|---|---|"]
+    lines += [f"| {what} | {keys} |" for what, keys in rows]
+    return "\n".join(lines)
