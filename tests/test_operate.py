@@ -342,3 +342,40 @@ def test_settings_writes_are_transactions(settings_dir):
     db.close()
     with pytest.raises(ValueError):
         SettingsStore(settings_dir).save_view(10, "x", "1", [])
+
+
+def _all_shortcuts():
+    from widgets.actions import specs
+    return [(s.name, k) for s in specs() for k in s.keys]
+
+
+@pytest.mark.parametrize("name, keys", _all_shortcuts())
+def test_every_shortcut_reaches_its_action(make_window, qtbot, name, keys):
+    """Each key of each QAction, pressed where the operator would press it, triggers it."""
+    win = make_window(view=[f"CAM-{i}" for i in range(1, 7)])
+    act = win.actions_by_name[name]
+    fired = []
+    act.triggered.disconnect()  # observe the key binding alone, without running the command
+    act.triggered.connect(lambda *_: fired.append(name))
+    win.wall.setFocus()
+    press(qtbot, win, keys)
+    assert fired == [name]
+
+
+@pytest.mark.parametrize("slot", range(1, 10))
+def test_alt_number_opens_that_saved_view(make_window, qtbot, slot):
+    win = make_window(view=["CAM-1"], layout="1")
+    win.wall.store.save_view(slot, f"View {slot}", "2x2", [f"CAM-{slot}", f"CAM-{slot + 10}"])
+    press(qtbot, win, f"Alt+{slot}")
+    assert win.wall.current_slot == slot and win.model.layout.name == "2x2"
+    assert win.model.visible()[:2] == [f"CAM-{slot}", f"CAM-{slot + 10}"]
+
+
+def test_up_arrow_and_ctrl_q(make_window, qtbot):
+    win = make_window(layout="2x2")
+    win.model.select(3)
+    press(qtbot, win, "Up")
+    assert win.model.selected == 1
+    press(qtbot, win, "Ctrl+Q")
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+    assert win.feeds.feeds() == []
