@@ -130,8 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         window.open_second_wall(second, fullscreen=True)
         window.activateWindow()
     window.wall.setFocus()
-    log.info("wall ready: layout %s, %d camera(s) on page %d", model.layout.name,
-             sum(1 for c in model.visible() if c), model.page + 1)
 
     # Ctrl+C / SIGTERM: close the window properly (streams stopped, settings kept).
     def on_signal(signum: int, _frame: object) -> None:
@@ -143,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     wake = QTimer()  # let the interpreter run signal handlers while Qt's loop runs
     wake.start(200)
     wake.timeout.connect(lambda: None)
+    log.info("wall ready: layout %s, %d camera(s) on page %d", model.layout.name,
+             sum(1 for c in model.visible() if c), model.page + 1)
 
     code = app.exec()
     feeds.stop_all(timeout=1.0)
