@@ -244,7 +244,7 @@ class Feed:
         """Read until stopped (None) or the stream fails (the reason)."""
         cap = opened.capture
         period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
-        next_due = self._clock()
+        next_due = last_ok = self._clock()
         first = True
         while not self._stop.is_set():
             ok, frame = cap.read()
@@ -254,11 +254,15 @@ class Feed:
                 if opened.loop and not first:
                     if cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
                         continue
-                return ("stream ended" if opened.loop else
-                        f"no frame for {self._timeouts.read_s:g} s (read timeout or stream lost)")
+                if opened.loop:
+                    return "stream ended"
+                silent = self._clock() - last_ok
+                if silent >= 0.9 * self._timeouts.read_s:
+                    return f"no frame for {silent:.0f} s (read timeout)"
+                return "connection lost"
             first = False
             self.decoded += 1
-            now = self._clock()
+            now = last_ok = self._clock()
             if period:  # files decode as fast as the CPU allows: pace by the clip's rate
                 next_due += period
                 if next_due - now > 0:

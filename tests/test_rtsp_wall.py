@@ -83,6 +83,7 @@ def test_tile_goes_live_dies_with_the_server_and_comes_back(rtsp_wall, qtbot):
     for t in tiles:
         assert t.state in (State.STALLED, State.RECONNECTING, State.OFFLINE)
         assert t._snap.message  # the tile says why
+    assert any("connection lost" in t._snap.message for t in tiles)
     # The picture on the tile is not presented as live: the state is painted over it.
     img = tiles[0].grab().toImage()
     assert img.pixelColor(3, img.height() // 2).red() > 150  # the state-coloured frame
@@ -108,6 +109,7 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     # The read timeout then turns "stalled" into "reconnecting".
     qtbot.waitUntil(lambda: tiles[0].state in (State.RECONNECTING, State.OFFLINE),
                     timeout=int((TIMEOUTS.read_s + 3) * 1000))
+    assert "read timeout" in tiles[0]._snap.message
     t0 = time.monotonic()
     win.close()  # every worker is blocked on the hung server right now
     assert time.monotonic() - t0 < 1.5, "closing must not wait for hung cameras"
