@@ -248,12 +248,6 @@ class WallWindow(_WallWindowMixin, QWidget):
             only=lambda s: s.name not in ("second_wall", "find_camera"))
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
 
-    def find_camera(self) -> None:  # pragma: no cover - not installed on this window
-        pass
-
-    def open_second_wall(self) -> None:  # pragma: no cover - not installed on this window
-        pass
-
     def quit_app(self) -> None:
         QApplication.instance().closeAllWindows()
 

@@ -96,9 +96,9 @@ class WallWidget(QWidget):
             self.tiles.append(tile)
             self._bound.append(None)
         while len(self.tiles) > lay.tiles:
-            tile = self.tiles.pop()
-            self._unbind(tile, self._bound.pop())
-            tile.deleteLater()
+            self._release(self._drop(self.tiles[-1], len(self.tiles) - 1))
+            self.tiles.pop().deleteLater()
+            self._bound.pop()
         self._place_tiles()
         wanted = [None] * lay.tiles if self.suspended else self.model.visible()
         released: list[Feed] = []
@@ -116,8 +116,7 @@ class WallWidget(QWidget):
                 self._choose_stream(tile, binding)
             tile.selected = i == self.model.selected
             tile.update()
-        for old in released:  # after acquiring the new ones: shared feeds stay open
-            self.feeds.release(old)
+        self._release(released)  # after acquiring the new ones: shared feeds stay open
         if any(b is not None for b in self._bound):
             if not self.timer.isActive():
                 self.timer.start()
@@ -188,12 +187,9 @@ class WallWidget(QWidget):
                     out.append(f)
         return out
 
-    def _unbind(self, tile: TileWidget, b: _Binding | None) -> None:
-        tile.set_content(None)
-        if b is not None:
-            for f in (b.feed, b.pending):
-                if f is not None:
-                    self.feeds.release(f)
+    def _release(self, feeds: list[Feed]) -> None:
+        for f in feeds:
+            self.feeds.release(f)
 
     def _place_tiles(self) -> None:
         if self.model.maximised:
@@ -444,6 +440,4 @@ class WallWidget(QWidget):
         self.timer.stop()
         self._tour_timer.stop()
         for i, tile in enumerate(self.tiles):
-            b = self._bound[i]
-            self._bound[i] = None
-            self._unbind(tile, b)
+            self._release(self._drop(tile, i))
