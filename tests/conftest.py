@@ -39,6 +39,25 @@ def write_yaml(tmp_path: Path):
     return write
 
 
+def camera_yaml(cam_id: str, main: str, sub: str | None = None, name: str | None = None) -> str:
+    """One police camera at Park Street for `registry_text(cameras=...)`."""
+    streams = f'main: "{main}"' + (f', sub: "{sub}"' if sub else "")
+    return f"""\
+  - id: {cam_id}
+    name: {name or f"Camera {cam_id}"}
+    ownership: police
+    station: park-street
+    location: {{lat: 22.553, lon: 88.351}}
+    streams: {{{streams}}}
+"""
+
+
+def demo_cameras(n: int) -> str:
+    """CAM-1 .. CAM-n, small cheap demo feeds (320x180, 15 fps)."""
+    return "".join(camera_yaml(f"CAM-{i}", "demo://junction?size=320x180&fps=15",
+                               name=f"Demo camera {i}") for i in range(1, n + 1))
+
+
 def registry_text(cameras: str = "", sites: str | None = None, extra_top: str = "") -> str:
     """A small valid registry with one division, two stations and one site, plus `cameras`."""
     if sites is None:

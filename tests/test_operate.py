@@ -17,18 +17,11 @@ from app.registry import load_registry
 from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
 from app.streams import State
-from tests.conftest import registry_text
+from tests.conftest import demo_cameras, registry_text
 from widgets.actions import LAYOUT_KEYS
 from widgets.main_window import MainWindow, WallWindow
 
-CAMS = "".join(f"""\
-  - id: CAM-{i}
-    name: Demo camera {i}
-    ownership: police
-    station: park-street
-    location: {{lat: 22.553, lon: 88.351}}
-    streams: {{main: "demo://junction?size=320x180&fps=15"}}
-""" for i in range(1, 21))
+CAMS = demo_cameras(20)
 
 
 @pytest.fixture

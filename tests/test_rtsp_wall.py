@@ -16,24 +16,13 @@ from app.feeds import FeedManager
 from app.layouts import LAYOUTS, WallModel
 from app.registry import load_registry
 from app.streams import State, StreamTimeouts
-from tests.conftest import registry_text
+from tests.conftest import camera_yaml, registry_text
 from tests.support.clips import make_clip
 from widgets.main_window import MainWindow
 
 pytestmark = pytest.mark.rtsp
 
 TIMEOUTS = StreamTimeouts(open_s=3.0, read_s=3.0, stall_after_s=1.5, offline_after=3)
-
-
-def camera_yaml(cam_id: str, url: str) -> str:
-    return f"""\
-  - id: {cam_id}
-    name: RTSP camera {cam_id}
-    ownership: police
-    station: park-street
-    location: {{lat: 22.553, lon: 88.351}}
-    streams: {{main: "{url}"}}
-"""
 
 
 @pytest.fixture
@@ -120,14 +109,7 @@ def test_small_tiles_use_the_sub_stream_and_maximise_switches_without_a_gap(
     main = make_clip(clip_dir, 1280, 720, fps=15, seconds=4, label="main")
     sub = make_clip(clip_dir, 640, 360, fps=15, seconds=4, label="sub")
     server = rtsp_server_factory({"/cam1/main": main, "/cam1/sub": sub})
-    cam = f"""\
-  - id: DUAL-1
-    name: Camera with two streams
-    ownership: police
-    station: park-street
-    location: {{lat: 22.553, lon: 88.351}}
-    streams: {{main: "{server.url('/cam1/main')}", sub: "{server.url('/cam1/sub')}"}}
-"""
+    cam = camera_yaml("DUAL-1", server.url("/cam1/main"), server.url("/cam1/sub"))
     reg = load_registry(write_yaml(registry_text(cam)))
     feeds = FeedManager(TIMEOUTS)
     win = MainWindow(reg, WallModel(layout=LAYOUTS["3x3"], view=["DUAL-1"]), feeds)

@@ -11,18 +11,11 @@ from app.feeds import FeedManager
 from app.layouts import LAYOUTS, WallModel
 from app.registry import load_registry
 from app.streams import State
-from tests.conftest import registry_text
+from tests.conftest import demo_cameras, registry_text
 from widgets.main_window import MainWindow
 from widgets.tile import CAMERA_MIME, TILE_MIME
 
-CAMS = "".join(f"""\
-  - id: CAM-{i}
-    name: Demo camera {i}
-    ownership: police
-    station: park-street
-    location: {{lat: 22.553, lon: 88.351}}
-    streams: {{main: "demo://junction?size=320x180&fps=15"}}
-""" for i in range(1, 18))
+CAMS = demo_cameras(17)
 
 
 @pytest.fixture

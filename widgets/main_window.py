@@ -24,7 +24,6 @@ class _WallWindowMixin:
     wall: WallWidget
     help: HelpOverlay
     state_key: str
-    store: SettingsStore | None
 
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():
@@ -77,12 +76,12 @@ class _WallWindowMixin:
         self.wall.message.emit("Type the camera number, then Enter")
 
     def save_state(self) -> None:
-        if self.store is not None:
+        if self.wall.store is not None:
             state = self.wall.model.to_dict()
             state["current_slot"] = self.wall.current_slot
             screen = self.screen()
             state["screen"] = screen.name() if screen else None
-            self.store.put(self.state_key, state)
+            self.wall.store.put(self.state_key, state)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.WindowStateChange:
@@ -101,9 +100,6 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.registry = registry
         self.model = model
         self.feeds = feeds
-        self.store = store
-        self.snapshots = snapshots
-        self.tour_seconds = tour_seconds
         self.second: WallWindow | None = None
         self.setWindowTitle("Nazar: live video wall")
         self.resize(1600, 900)
@@ -173,10 +169,11 @@ class MainWindow(_WallWindowMixin, QMainWindow):
 
     def open_second_wall(self, screen: QScreen | None = None, fullscreen: bool = True) -> "WallWindow":
         if self.second is None:
-            model = WallModel.from_dict(self.store.get(WallWindow.state_key, {})) \
-                if self.store else WallModel()
-            self.second = WallWindow(self.registry, model, self.feeds, self.store,
-                                     self.snapshots, self.tour_seconds)
+            store = self.wall.store
+            model = WallModel.from_dict(store.get(WallWindow.state_key, {})) \
+                if store else WallModel()
+            self.second = WallWindow(self.registry, model, self.feeds, store,
+                                     self.wall.snapshots, self.wall.tour_seconds)
             self.second.destroyed.connect(lambda _=None: setattr(self, "second", None))
         if screen is None:
             others = [s for s in QGuiApplication.screens() if s is not self.screen()]
@@ -236,7 +233,6 @@ class WallWindow(_WallWindowMixin, QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Nazar: second wall")
         self.registry = registry
-        self.store = store
         self.resize(1280, 720)
         self.wall = WallWidget(registry, model, feeds, self, store=store, snapshots=snapshots,
                                tour_seconds=tour_seconds)
