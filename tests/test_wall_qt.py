@@ -183,6 +183,17 @@ def test_drag_from_tree_and_swap_tiles(make_window, qtbot):
     assert bytes(mime.data(CAMERA_MIME).data()) == b"CAM-9"
     assert _drop(win.wall.tiles[3], CAMERA_MIME, b"CAM-9")
     assert win.model.visible() == ["CAM-1", "CAM-2", None, "CAM-9"]
+    # A plain-text drag (e.g. a pin dragged out of the map) works too; junk is refused.
+    text = QMimeData()
+    text.setText("nazar-camera:CAM-5")
+    ev = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, text, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    win.wall.tiles[2].dropEvent(ev)
+    assert win.model.visible()[2] == "CAM-5"
+    text.setText("nazar-camera:<script>")
+    win.wall.tiles[2].dropEvent(ev)
+    assert win.model.visible()[2] == "CAM-5"
+    win.model.clear(2)
     assert _drop(win.wall.tiles[1], TILE_MIME, b"3")
     assert win.model.visible() == ["CAM-1", "CAM-9", None, "CAM-2"]
     assert win.wall.tiles[1].content.camera_id == "CAM-9"

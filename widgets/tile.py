@@ -15,6 +15,16 @@ from app.streams import Snapshot, State
 
 CAMERA_MIME = "application/x-nazar-camera"
 TILE_MIME = "application/x-nazar-tile"
+CAMERA_TEXT_PREFIX = "nazar-camera:"  # plain-text drags, e.g. a pin dragged out of the map
+
+
+def dragged_camera(mime) -> str | None:
+    """The camera id carried by a drag, if it carries one."""
+    if mime.hasFormat(CAMERA_MIME):
+        return bytes(mime.data(CAMERA_MIME).data()).decode("utf-8")
+    if mime.hasText() and mime.text().startswith(CAMERA_TEXT_PREFIX):
+        return mime.text()[len(CAMERA_TEXT_PREFIX):].strip() or None
+    return None
 
 STATE_COLOURS = {
     State.CONNECTING: QColor(120, 144, 156),
@@ -254,13 +264,14 @@ class TileWidget(QWidget):
         self.doubleClicked.emit(self.index)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasFormat(CAMERA_MIME) or event.mimeData().hasFormat(TILE_MIME):
+        mime = event.mimeData()
+        if dragged_camera(mime) is not None or mime.hasFormat(TILE_MIME):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if mime.hasFormat(CAMERA_MIME):
-            camera_id = bytes(mime.data(CAMERA_MIME).data()).decode("utf-8")
+        camera_id = dragged_camera(mime)
+        if camera_id is not None:
             self.cameraDropped.emit(self.index, camera_id)
             event.acceptProposedAction()
         elif mime.hasFormat(TILE_MIME):

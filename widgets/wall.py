@@ -91,7 +91,7 @@ class WallWidget(QWidget):
             tile = TileWidget(len(self.tiles), self)
             tile.clicked.connect(self._on_click)
             tile.doubleClicked.connect(self._on_double_click)
-            tile.cameraDropped.connect(lambda i, cid: self.model.put(cid, i))
+            tile.cameraDropped.connect(self._on_drop)
             tile.tileDropped.connect(self.model.swap)
             self.tiles.append(tile)
             self._bound.append(None)
@@ -260,6 +260,13 @@ class WallWidget(QWidget):
     def _on_click(self, index: int) -> None:
         self.model.select(index)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+
+    def _on_drop(self, index: int, camera_id: str) -> None:
+        if camera_id not in self.registry.cameras:  # a drag from outside names no camera of ours
+            self.message.emit(f"Not a camera in the registry: {camera_id[:40]}")
+            return
+        self.model.put(camera_id, index)
+        self.model.select(index)
 
     def _on_double_click(self, index: int) -> None:
         """Double-click toggles between this tile alone and the whole layout."""
