@@ -1,7 +1,9 @@
 """Shared test set-up. Tests never read or write the user's real settings or caches."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +16,7 @@ if str(ROOT) not in sys.path:
 
 # Before anything imports Qt: a private, throw-away home for every user-level path.
 _HOME = Path(tempfile.mkdtemp(prefix="nazar-test-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
                  ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
     os.environ[var] = str(_HOME / sub)
