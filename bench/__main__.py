@@ -1,11 +1,31 @@
-"""Nazar's benchmark: `./nazar bench demo [--layout 3x3] [--seconds 20]`.
+"""Nazar's benchmark: `./nazar bench SCENARIO [options]` (runs `python -m bench`).
 
-`demo`: the bundled demo registry on the real wall (offscreen), first run with an empty demo
-clip cache (clips are drawn on the spot) and then a warm run. Prints one table per run.
+Scenarios:
+  demo       the bundled demo registry on the wall (offscreen), first with an empty demo-clip
+             cache, then warm. Options: --layout 3x3 --seconds 20 --warmup 5
+  16x720p    16 RTSP cameras, 1280x720 main + 640x360 sub, 25 fps, layout 4x4
+  16x1080p   16 RTSP cameras, 1920x1080 main + 640x360 sub, 25 fps, layout 4x4
+             (plus the bare decode of all 16 main streams, for comparison)
+  36x360p    36 RTSP cameras, 640x360, 15 fps, layout 6x6
+  64x360p    64 RTSP cameras, 640x360, 15 fps, layout 8x8
+  1+15       16 RTSP cameras, 1920x1080 main + 640x360 sub, 25 fps: one large tile (7x7 of an
+             8x8 grid) and 15 small ones
+  soak       16 RTSP cameras, 640x360, 25 fps, layout 4x4, 600 s: RSS every 30 s
+  all        16x720p, 16x1080p, 36x360p, 64x360p and 1+15, one after another
+  rtsp       your own: --cameras N --res WxH --fps F --layout L
+  tiny       4 cameras, 640x360, 15 fps, 3 s (what CI runs)
+
+Every RTSP scenario starts the GStreamer test server in its own process, runs the real wall
+offscreen in another, then the bare-decode limit (no GUI) over the same streams in a third,
+and prints one table with the targets and PASS / MISS. Options for them: --seconds, --warmup,
+--sub WxH|none (the cameras' sub stream), --layout, --window WxH, --cameras N,
+--clip-dir DIR, --json FILE (all figures, machine-readable).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import sys
 import tempfile
@@ -21,7 +41,7 @@ def machine() -> str:
     import cv2
     import PySide6
 
-    cpus = len(__import__("os").sched_getaffinity(0))
+    cpus = len(os.sched_getaffinity(0))
     model = "?"
     try:
         for line in open("/proc/cpuinfo"):
@@ -49,7 +69,29 @@ def bench_demo(args: argparse.Namespace) -> None:
                         f"12 fps), {label}", describe(r))
 
 
+def bench_rtsp(args: argparse.Namespace) -> int:
+    from bench.rtsp_bench import ALL, print_run, run_scenario, scenario_from_args
+
+    names = list(ALL) if args.scenario == "all" else [args.scenario]
+    clip_dir = Path(args.clip_dir) if args.clip_dir else None
+    runs = []
+    for name in names:
+        sc = scenario_from_args(name, args)
+        print(f"\n== {sc.name}: {sc.title}", flush=True)
+        run = run_scenario(sc, clip_dir=clip_dir, machine=machine(),
+                           log=lambda line: print(line, flush=True))
+        print_run(run)
+        sys.stdout.flush()
+        runs.append(run)
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_json() for r in runs], indent=1,
+                                              default=str))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    from bench.rtsp_bench import SCENARIOS
+
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="scenario", required=True)
@@ -57,11 +99,33 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--layout", default="3x3")
     d.add_argument("--seconds", type=float, default=20.0)
     d.add_argument("--warmup", type=float, default=5.0)
+    for name in [*SCENARIOS, "all", "rtsp"]:
+        s = sub.add_parser(name, help=f"RTSP scenario {name}")
+        s.add_argument("--seconds", type=float, default=None,
+                       help="measured seconds (default: the scenario's)")
+        s.add_argument("--warmup", type=float, default=None,
+                       help="seconds after every tile is live, before measuring")
+        s.add_argument("--sub", default=None, help="the cameras' sub stream: WxH or none")
+        s.add_argument("--layout", default=None, help="e.g. 4x4, 6x6, 8x8, 1+15, 1+12")
+        s.add_argument("--window", default=None, help="wall window size, default 1920x1080")
+        s.add_argument("--cameras", type=int, default=16 if name == "rtsp" else None)
+        s.add_argument("--res", default="640x360", help="(rtsp) main stream WxH")
+        s.add_argument("--fps", type=int, default=15, help="(rtsp) frames per second")
+        s.add_argument("--clip-dir", default=None,
+                       help="where test clips are cached (default ~/.cache/nazar/bench-clips)")
+        s.add_argument("--json", default=None, help="also write all figures to this file")
+        s.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                       help="experiment: extra environment for the wall and bare processes")
+        s.add_argument("--display-ms", type=int, default=None,
+                       help="experiment: set the wall's display timer interval (ms)")
+        s.add_argument("--decompose", action="store_true",
+                       help="also run bare decode + the worker's scaling and BGRA (no Qt)")
     args = p.parse_args(argv)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}", flush=True)
     if args.scenario == "demo":
         bench_demo(args)
-    return 0
+        return 0
+    return bench_rtsp(args)
 
 
 if __name__ == "__main__":

@@ -1,49 +1,28 @@
-"""Run the real wall (real widgets, real feeds, offscreen) for a while and measure it."""
+"""Run the real wall (real widgets, real feeds, offscreen) for a while and measure it.
+
+The wall runs in a real Qt event loop (`QEventLoop.exec`, as `app.exec()` does in main.py);
+the benchmark only adds three timers of its own to that loop: a 10 ms probe for event-loop lag,
+a 1 s sampler (per-tile frames and states, RSS) and the timer that ends the run.
+"""
 from __future__ import annotations
 
 import os
-import resource
 import statistics
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench.metrics import (CpuWindow, cpu_seconds, os_threads, percentile,  # noqa: F401
+                           rss_mb)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def os_threads() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return threading.active_count()
-
-
-def cpu_seconds() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 @dataclass
 class WallResult:
     tiles: int
     seconds: float
-    first_frame_s: list[float]  # per tile: from open to first frame (the feed's own clock)
+    first_frame_s: list[float]  # per stream: from open to first frame (the feed's own clock)
     tiles_live_s: dict[int, float]  # wall-clock time from start until N tiles were live
     tile_fps: list[float]  # displayed frames per second, per tile
     decoded: int
@@ -55,6 +34,20 @@ class WallResult:
     rss_end_mb: float
     threads: int
     states: dict[str, int] = field(default_factory=dict)
+    # Added for the RTSP benchmark (bench/rtsp_bench.py).
+    rss_warm_mb: float = 0.0  # after the warm-up, when the measurement window starts
+    main_thread_cpu_s: float | None = None  # the GUI thread alone
+    server_cpu_s: float | None = None  # another process (the RTSP server), same window
+    machine_busy_s: float | None = None  # the whole machine, same window, all CPUs
+    tile_size: tuple[int, int] = (0, 0)  # device pixels of tile 0
+    tile_sizes: list[tuple[int, int]] = field(default_factory=list)
+    streams: list[dict] = field(default_factory=list)  # per tile: stream, url, decoded size
+    stream_changes: int = 0  # tiles whose stream changed during the window
+    live_throughout: int = 0  # tiles live with a new frame in every 1 s of the window
+    worst_second_fps: float = 0.0  # fewest new frames any tile showed in one 1 s sample
+    samples: list[dict] = field(default_factory=list)  # 1 s samples: t, rss, frames, live
+    all_live_after_s: float | None = None  # start until every tile was live (wait_live)
+    cpu_detail: dict = field(default_factory=dict)  # user/sys s, page faults, switches
 
     @property
     def cpu_percent(self) -> float:
@@ -65,10 +58,37 @@ class WallResult:
         return 1000.0 * self.cpu_s / max(1, self.displayed)
 
 
-def run_wall(registry, view: list[str], layout_name: str, seconds: float, warmup: float = 3.0,
-             timeouts=None, size=(1920, 1080), cache_dir=None) -> WallResult:
-    """Show `view` on the wall for `warmup` + `seconds`; measure the last `seconds`."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+def _tile_streams(win) -> list[dict]:
+    out = []
+    for i, t in enumerate(win.wall.tiles):
+        if t.content is None:
+            continue
+        feed = t.content.feed
+        frame = feed.slot.get() if feed is not None else None
+        out.append({"tile": i, "camera": t.content.camera_id,
+                    "stream": win.wall.stream_of(i) or t.content.stream,
+                    "url": feed.source.url if feed is not None else None,
+                    "key": feed.key if feed is not None else None,
+                    "tile_size": list(t.device_size()),
+                    "decoded_size": list(frame.source_size) if frame is not None else None,
+                    "shown_size": ([int(frame.image.shape[1]), int(frame.image.shape[0])]
+                                   if frame is not None else None)})
+    return out
+
+
+def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 3.0,
+             timeouts=None, size=(1920, 1080), cache_dir=None, wait_live_s: float = 0.0,
+             server_pid: int | None = None, progress_every_s: float = 0.0,
+             progress: Callable[[str], None] | None = None,
+             display_ms: int | None = None) -> WallResult:
+    """Show `view` on the wall, warm up, then measure `seconds`.
+
+    `layout` is a name in app.layouts.LAYOUTS or a Layout. With `wait_live_s`, the warm-up
+    first waits (at most that long) until every tile is live, then `warmup` more seconds.
+    `progress` gets a line every `progress_every_s` of the measurement window (RSS, fps).
+    `display_ms` (an experiment, not what the wall does): another display timer interval.
+    """
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.feeds import FeedManager
@@ -77,14 +97,17 @@ def run_wall(registry, view: list[str], layout_name: str, seconds: float, warmup
     from widgets.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
+    lay = LAYOUTS[layout] if isinstance(layout, str) else layout
     feeds = FeedManager(timeouts, cache_dir=cache_dir)
-    model = WallModel(layout=LAYOUTS[layout_name], view=list(view))
+    model = WallModel(layout=lay, view=list(view))
     rss_start = rss_mb()
     t_start = time.monotonic()
     win = MainWindow(registry, model, feeds)
     win.tree_dock.hide()
     win.resize(*size)
     win.show()
+    if display_ms:
+        win.wall.timer.setInterval(display_ms)
     tiles = [t for t in win.wall.tiles if t.content is not None]
     live_at: dict[int, float] = {}
 
@@ -97,10 +120,36 @@ def run_wall(registry, view: list[str], layout_name: str, seconds: float, warmup
     watcher.timeout.connect(watch_live)
     watcher.start(20)
 
+    def run_loop(duration: float, until: Callable[[], bool] | None = None) -> None:
+        """The real event loop for `duration` seconds (or until `until()` holds)."""
+        loop = QEventLoop()
+        end = QTimer()
+        end.setSingleShot(True)
+        end.setTimerType(Qt.TimerType.PreciseTimer)
+        end.timeout.connect(loop.quit)
+        end.start(max(0, int(duration * 1000)))
+        poll = None
+        if until is not None:
+            poll = QTimer()
+            poll.timeout.connect(lambda: until() and loop.quit())
+            poll.start(50)
+        loop.exec()
+        end.stop()
+        if poll is not None:
+            poll.stop()
+
+    all_live_after = None
+    if wait_live_s > 0:
+        run_loop(wait_live_s, lambda: all(t.state is State.LIVE for t in tiles))
+        if all(t.state is State.LIVE for t in tiles):
+            all_live_after = time.monotonic() - t_start
+    run_loop(warmup)
+
     # Event-loop lag: a 10 ms timer that measures how late it fires.
     lags: list[float] = []
     clock = QElapsedTimer()
     lag_timer = QTimer()
+    lag_timer.setTimerType(Qt.TimerType.PreciseTimer)
     lag_timer.setInterval(10)
 
     def on_lag() -> None:
@@ -110,41 +159,87 @@ def run_wall(registry, view: list[str], layout_name: str, seconds: float, warmup
 
     lag_timer.timeout.connect(on_lag)
 
-    def spin(duration: float) -> None:
-        end = time.monotonic() + duration
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.001)
+    # 1 s samples: frames shown per tile, states, RSS.
+    samples: list[dict] = []
 
-    spin(warmup)
+    def sample() -> None:
+        now = time.monotonic()
+        s = {"t": now - t0, "rss_mb": rss_mb(), "frames": [t.frames_shown for t in tiles],
+             "live": [t.state is State.LIVE for t in tiles]}
+        samples.append(s)
+        if progress and progress_every_s and samples:
+            due = progress_every_s * (len(progress_marks) + 1)
+            if s["t"] + 0.5 >= due:
+                progress_marks.append(s["t"])
+                n0 = samples[0]["frames"]
+                fps = [(b - a) / max(1e-9, s["t"] - samples[0]["t"])
+                       for a, b in zip(n0, s["frames"])]
+                progress(f"  t = {s['t']:5.0f} s   RSS {s['rss_mb']:6.1f} MB   "
+                         f"fps min {min(fps):.1f}   live {sum(s['live'])}/{len(tiles)}")
+
+    progress_marks: list[float] = []
+    sampler = QTimer()
+    sampler.setTimerType(Qt.TimerType.PreciseTimer)
+    sampler.setInterval(1000)
+    sampler.timeout.connect(sample)
+
     # Measurement window.
     for t in tiles:
         t.paint_latencies = []
+    streams_start = _tile_streams(win)
+    rss_warm = rss_mb()
     shown0 = [t.frames_shown for t in tiles]
-    decoded0 = sum(f.decoded for f in feeds.feeds())
-    cpu0 = cpu_seconds()
+    decoded0 = {f.key: f.decoded for f in feeds.feeds()}
+    window = CpuWindow(server_pid)
+    window.start()
     t0 = time.monotonic()
     clock.start()
     lag_timer.start()
-    spin(seconds)
+    sample()
+    sampler.start()
+    run_loop(seconds)
+    sampler.stop()
     lag_timer.stop()
+    sample()
     elapsed = time.monotonic() - t0
-    cpu = cpu_seconds() - cpu0
+    cpu = window.stop()
     shown = [t.frames_shown - s for t, s in zip(tiles, shown0)]
-    decoded = sum(f.decoded for f in feeds.feeds()) - decoded0
+    decoded = sum(f.decoded - decoded0.get(f.key, 0) for f in feeds.feeds())
     latencies = [1000 * x for t in tiles for x in (t.paint_latencies or [])]
     states: dict[str, int] = {}
     for t in tiles:
         key = t.state.value if t.state else "none"
         states[key] = states.get(key, 0) + 1
     first = [f.snapshot().first_frame_latency_s for f in feeds.feeds()]
+    streams_end = _tile_streams(win)
+    changes = sum(1 for a, b in zip(streams_start, streams_end) if a["key"] != b["key"])
+    # Liveness per 1 s sample: state live and at least one new frame since the last sample.
+    live_ok = [True] * len(tiles)
+    worst = float("inf")
+    for a, b in zip(samples, samples[1:]):
+        dt = b["t"] - a["t"]
+        for i, (fa, fb) in enumerate(zip(a["frames"], b["frames"])):
+            if not b["live"][i]:
+                live_ok[i] = False
+            if dt >= 0.5:  # the last sample may come right after the previous one
+                worst = min(worst, (fb - fa) / dt)
+                if fb == fa:
+                    live_ok[i] = False
+    tile_sizes = [t.device_size() for t in tiles]
     result = WallResult(
         tiles=len(tiles), seconds=elapsed,
         first_frame_s=[x for x in first if x is not None],
         tiles_live_s=dict(live_at), tile_fps=[n / elapsed for n in shown],
-        decoded=decoded, displayed=sum(shown), cpu_s=cpu, latency_ms=latencies,
-        lag_ms=lags, rss_start_mb=rss_start, rss_end_mb=rss_mb(), threads=os_threads(),
-        states=states)
+        decoded=decoded, displayed=sum(shown), cpu_s=cpu["process_cpu_s"] or cpu_seconds(),
+        latency_ms=latencies, lag_ms=lags, rss_start_mb=rss_start, rss_end_mb=rss_mb(),
+        threads=os_threads(), states=states, rss_warm_mb=rss_warm,
+        main_thread_cpu_s=cpu["main_thread_cpu_s"], server_cpu_s=cpu["server_cpu_s"],
+        machine_busy_s=cpu["machine_busy_s"],
+        tile_size=tile_sizes[0] if tile_sizes else (0, 0), tile_sizes=tile_sizes,
+        streams=streams_end, stream_changes=changes, live_throughout=sum(live_ok),
+        worst_second_fps=worst if worst != float("inf") else 0.0,
+        samples=[{"t": s["t"], "rss_mb": s["rss_mb"]} for s in samples],
+        all_live_after_s=all_live_after, cpu_detail=cpu)
     watcher.stop()
     win.close()
     feeds.stop_all(timeout=5.0)

@@ -1,0 +1,64 @@
+"""CI smoke test of the benchmark: the documented command runs a tiny RTSP scenario end to
+end (server, wall, bare-decode limit) and reports sane numbers. Not the targets: those are
+for the full scenarios on a quiet machine (`./nazar bench all`, see BENCHMARKS.md)."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.wall_child import make_layout
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.rtsp
+
+
+def test_bench_layouts_for_the_scenarios():
+    assert make_layout("4x4").tiles == 16
+    assert make_layout("6x6").tiles == 36
+    assert make_layout("8x8").tiles == 64
+    big = make_layout("1+15")
+    assert big.tiles == 16
+    rects = big.rects(1920, 1080)
+    assert rects[0][3] > 6 * max(h for _, _, _, h in rects[1:])  # one large, 15 small
+    with pytest.raises(ValueError):
+        make_layout("3x5")
+
+
+def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "tiny", "--seconds", "3", "--warmup", "1",
+         "--clip-dir", str(clip_dir), "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = proc.stdout
+    for row in ("displayed fps per tile: min / median", "frames decoded / displayed",
+                "CPU per displayed frame", "process CPU", "capture-to-paint latency p50 / p99",
+                "GUI event-loop lag p50 / p99", "RSS start / after warm-up / end",
+                "threads (OS)", "THE LIMIT: bare decode of the same streams",
+                "wall / bare: CPU", "wall / bare: fps", "RTSP server (own process",
+                "TARGETS"):
+        assert row in table, f"{row!r} missing from the table:\n{table}"
+    assert "PASS" in table or "MISS" in table
+
+    (run,) = json.loads(out.read_text())
+    s = run["summary"]
+    assert s["tiles"] == 4
+    assert s["fps_min"] > 0 and s["fps_median"] > 0
+    assert s["decoded"] > 0 and s["displayed"] > 0
+    assert s["wall_cpu_pct"] > 0 and s["bare_cpu_pct"] > 0
+    assert s["cpu_per_frame_ms"] > 0
+    for key in ("latency_p50_ms", "latency_p99_ms", "lag_p50_ms", "lag_p99_ms"):
+        assert math.isfinite(s[key]) and 0 <= s[key] < 3000, (key, s[key])
+    assert math.isfinite(s["cpu_ratio"]) and s["cpu_ratio"] > 0
+    assert math.isfinite(s["fps_ratio"]) and s["fps_ratio"] > 0
+    assert s["bare_fps_total"] > 0
+    assert s["rss_start_mb"] > 0 and s["rss_end_mb"] > 0 and s["threads"] > 1
+    assert math.isfinite(s["server_cpu_wall_pct"])
+    assert {t[2] for t in run["targets"]} <= {"PASS", "MISS"} and run["targets"]
