@@ -1,0 +1,553 @@
+"""The map panel: an offline Leaflet map of cameras, coverage, sites and areas.
+
+The page is built by `app.mapdata` (folium skeleton, local Leaflet, data as one JSON block),
+written to a private temporary directory and loaded from there. Nothing leaves the machine:
+
+- a request interceptor on the panel's own (off-the-record) profile refuses every request
+  that is not a local file under the page's, Nazar's or Leaflet's directory, Qt's resources
+  or the MBTiles scheme; http(s) only to the configured intranet tile server;
+- the page refuses to navigate anywhere else, and its Content-Security-Policy allows no
+  connections and only those image sources;
+- an MBTiles basemap is served from the SQLite file by a `mbtiles:` scheme handler.
+
+The page talks to Python only through a QWebChannel object with a narrow API (`MapBridge`)
+that accepts only ids of known cameras, police stations, divisions and sites. Python talks to
+the page only through `MapPanel.call_js`, whose arguments are JSON-escaped by
+`app.mapdata.js_call`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QIODevice, QModelIndex,
+                            QObject, Qt, QTimer, QUrl, Signal, Slot)
+import shiboken6
+from PySide6.QtGui import QCloseEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile, QWebEngineSettings,
+                                     QWebEngineUrlRequestInfo, QWebEngineUrlRequestInterceptor,
+                                     QWebEngineUrlRequestJob, QWebEngineUrlScheme,
+                                     QWebEngineUrlSchemeHandler)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from app import mapdata
+from app.registry import Registry
+
+log = logging.getLogger("nazar.map")
+
+_SCHEME = mapdata.MBTILES_SCHEME.encode("ascii")
+
+
+def register_schemes() -> bool:
+    """Register the `mbtiles:` scheme. Qt allows this only before the QApplication exists,
+    so it runs when this module is imported (main.py imports the widgets first)."""
+    if QWebEngineUrlScheme.schemeByName(_SCHEME).name() == _SCHEME:
+        return True
+    if QCoreApplication.instance() is not None:
+        return False
+    scheme = QWebEngineUrlScheme(_SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Local: the map page is a local file, and Chromium lets local pages load only local
+    # schemes while remote access is off.
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme
+                    | QWebEngineUrlScheme.Flag.LocalScheme)
+    QWebEngineUrlScheme.registerScheme(scheme)
+    return True
+
+
+SCHEME_REGISTERED = register_schemes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the page on the machine
+# ---------------------------------------------------------------------------------------------
+class RequestGuard(QWebEngineUrlRequestInterceptor):
+    """Refuses every request that would leave the machine (and local files outside the
+    page's own directories). `blocked` lists what was refused, for the log and the tests."""
+
+    LOCAL_SCHEMES = ("qrc", "data", "blob", "about", mapdata.MBTILES_SCHEME)
+
+    def __init__(self, file_roots: Iterable[Path], tile_host: tuple[str, str, int] | None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.file_roots = [Path(p).resolve() for p in file_roots]
+        self.tile_host = tile_host
+        self.blocked: list[str] = []
+        self.allowed_http = 0
+
+    def allows(self, url: QUrl) -> bool:
+        scheme = url.scheme().lower()
+        if scheme in self.LOCAL_SCHEMES:
+            return True
+        if scheme == "file":
+            path = Path(url.toLocalFile()).resolve()
+            return any(path == r or r in path.parents for r in self.file_roots)
+        if scheme in ("http", "https") and self.tile_host is not None:
+            t_scheme, t_host, t_port = self.tile_host
+            port = url.port(443 if scheme == "https" else 80)
+            return (scheme, url.host().lower(), port) == (t_scheme, t_host.strip("[]"), t_port)
+        return False
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+        url = info.requestUrl()
+        if self.allows(url):
+            if url.scheme() in ("http", "https"):
+                self.allowed_http += 1
+            return
+        info.block(True)
+        text = url.toDisplayString()
+        self.blocked.append(text)
+        log.warning("map: blocked a request that would leave the machine: %s", text[:200])
+
+
+class MBTilesHandler(QWebEngineUrlSchemeHandler):
+    """Serves `mbtiles://tiles/{z}/{x}/{y}` from an MBTiles file."""
+
+    def __init__(self, tiles: mapdata.MBTiles, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tiles = tiles
+        self.served: list[tuple[int, int, int]] = []
+        self.missing = 0
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802
+        parts = job.requestUrl().path().strip("/").split("/")
+        try:
+            z, x, y = (int(p) for p in parts)
+        except ValueError:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
+            return
+        data = self.tiles.tile(z, x, y)
+        if data is None:
+            self.missing += 1
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.served.append((z, x, y))
+        buf = QBuffer(job)
+        buf.setData(QByteArray(data))
+        buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(self.tiles.mime.encode("ascii"), buf)
+
+
+class _Page(QWebEnginePage):
+    """Stays on its own page; JavaScript console errors go to the log (and `errors`)."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None):
+        super().__init__(profile, parent)
+        self.home: QUrl | None = None
+        self.errors: list[str] = []
+        self.refused: list[str] = []
+
+    def acceptNavigationRequest(self, url: QUrl, _type, is_main_frame: bool) -> bool:  # noqa: N802
+        if not is_main_frame or (self.home is not None and url.isLocalFile()
+                                 and url.toLocalFile() == self.home.toLocalFile()):
+            return True
+        self.refused.append(url.toDisplayString())
+        log.warning("map: refused to leave the map for %s", url.toDisplayString()[:200])
+        return False
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int,  # noqa: N802
+                                 source: str) -> None:
+        text = f"{source.rsplit('/', 1)[-1]}:{line}: {message}"
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            self.errors.append(text)
+            log.error("map page: %s", text)
+        else:
+            log.debug("map page: %s", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bridge: what the page may ask of Python
+# ---------------------------------------------------------------------------------------------
+class MapBridge(QObject):
+    """The page's only way into Python. Every id is checked against the registry; anything
+    else is refused (and listed in `rejected`)."""
+
+    openRequested = Signal(str)
+    selected = Signal(str)
+    areaRequested = Signal(str, str)  # kind, id
+    rectRequested = Signal(float, float, float, float)  # south, west, north, east
+    loaded = Signal(int)  # pins on the page
+    drawn = Signal(int, float)  # pins, ms from start to the first paint
+
+    def __init__(self, registry: Registry, parent: QObject | None = None):
+        super().__init__(parent)
+        self.registry = registry
+        self.rejected: list[str] = []
+
+    def _known_camera(self, camera_id: object) -> bool:
+        if isinstance(camera_id, str) and camera_id in self.registry.cameras:
+            return True
+        self.rejected.append(f"camera {camera_id!r}"[:120])
+        log.warning("map: refused an unknown camera id from the page: %r", str(camera_id)[:80])
+        return False
+
+    @Slot(str)
+    def openCamera(self, camera_id: str) -> None:  # noqa: N802
+        if self._known_camera(camera_id):
+            self.openRequested.emit(camera_id)
+
+    @Slot(str)
+    def selectCamera(self, camera_id: str) -> None:  # noqa: N802
+        if self._known_camera(camera_id):
+            self.selected.emit(camera_id)
+
+    @Slot(str, str)
+    def pickArea(self, kind: str, area_id: str) -> None:  # noqa: N802
+        if mapdata.is_known_area(self.registry, kind, area_id):
+            self.areaRequested.emit(kind, area_id)
+        else:
+            self.rejected.append(f"{kind!r} {area_id!r}"[:120])
+            log.warning("map: refused an unknown area from the page: %r %r",
+                        str(kind)[:20], str(area_id)[:80])
+
+    @Slot(float, float, float, float)
+    def pickRect(self, south: float, west: float, north: float, east: float) -> None:  # noqa: N802
+        vals = (south, west, north, east)
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in vals) \
+                and -90 <= min(south, north) and max(south, north) <= 90:
+            self.rectRequested.emit(south, west, north, east)
+        else:
+            self.rejected.append(f"rectangle {vals!r}"[:120])
+
+    @Slot(int)
+    def pageReady(self, pins: int) -> None:  # noqa: N802
+        self.loaded.emit(int(pins))
+
+    @Slot(int, float)
+    def pinsDrawn(self, pins: int, ms: float) -> None:  # noqa: N802
+        self.drawn.emit(int(pins), float(ms))
+
+
+# ---------------------------------------------------------------------------------------------
+# The panel
+# ---------------------------------------------------------------------------------------------
+FeedStates = Callable[[], Iterable[tuple[str, str]]]
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class MapPanel(QWidget):
+    """Search and area list above the map view. Signals carry only known ids."""
+
+    cameraOpenRequested = Signal(str)  # double-click on a pin, or "Open on wall" in its card
+    cameraSelected = Signal(str)  # click on a pin, or a camera found by search
+    areaPicked = Signal(list, str)  # camera ids in wall order, what was picked (for messages)
+    ready = Signal(int)  # the page is up with this many pins
+    pinsDrawn = Signal(int, float)  # pins painted; ms from the page's start to the paint
+
+    STATE_POLL_MS = 1000
+
+    def __init__(self, registry: Registry, feed_states: FeedStates | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry = registry
+        self.feed_states = feed_states
+        self.is_ready = False
+        self.pins = 0
+        self.draw_ms: float | None = None
+        self._queued: list[str] = []
+        self._states: dict[str, str] = {}
+        self.last_pick: tuple[str, list[str]] | None = None
+        self.last_rect: tuple[float, float, float, float] | None = None
+
+        # Search and area list.
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Find on map: camera, site or police station…")
+        self.search.setClearButtonEnabled(True)
+        self._entries = mapdata.search_entries(registry)
+        self._hits: list[mapdata.SearchEntry] = []
+        self._completion_model = QStandardItemModel(self)
+        self.completer = QCompleter(self._completion_model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.search.setCompleter(self.completer)
+        self.search.textEdited.connect(self._update_completions)
+        self.completer.activated[QModelIndex].connect(self._on_completion)
+        self.search.returnPressed.connect(self._on_return)
+
+        self.areas = QComboBox(self)
+        self.areas.setMinimumContentsLength(18)
+        self.areas.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self._fill_areas()
+        self.areas.activated.connect(lambda _i: self._show_current_area())
+        self.show_button = QPushButton("Show on wall", self)
+        self.show_button.setToolTip("Put the cameras of this area on the wall")
+        self.show_button.clicked.connect(self.pick_current_area)
+
+        top = QVBoxLayout(self)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(2)
+        top.addWidget(self.search)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.areas, 1)
+        row.addWidget(self.show_button)
+        top.addLayout(row)
+
+        # The web view: its own off-the-record profile with the guard. The profile becomes a
+        # child of the page below, so it is deleted right after the page, never before it.
+        self.view = QWebEngineView(self)
+        self.profile = QWebEngineProfile(self)  # (owned by Qt from the start)
+        self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
+        self.profile.setPersistentCookiesPolicy(
+            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+        self._dir = Path(tempfile.mkdtemp(prefix="nazar-map-"))
+        self.destroyed.connect(partial(shutil.rmtree, str(self._dir), True))
+        roots = [self._dir, mapdata.RESOURCES, mapdata.leaflet_dir()]
+        self.guard = RequestGuard(roots, mapdata.tile_host(registry.map), self.profile)
+        self.profile.setUrlRequestInterceptor(self.guard)
+        self.mbtiles_handler: MBTilesHandler | None = None
+        basemap = self._basemap()
+        self.page = _Page(self.profile, self.view)
+        self.profile.setParent(self.page)
+        s = self.page.settings()
+        # A local page may reach the network only for an intranet tile server (and then only
+        # that server: the guard refuses everything else).
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls,
+                       self.guard.tile_host is not None)
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        s.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+        s.setAttribute(QWebEngineSettings.WebAttribute.ErrorPageEnabled, False)
+        self.view.setPage(self.page)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.channel = QWebChannel(self.page)
+        self.bridge = MapBridge(registry, self)
+        self.channel.registerObject("nazar", self.bridge)
+        self.page.setWebChannel(self.channel)
+        top.addWidget(self.view, 1)
+
+        self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        top.addWidget(self.status)
+
+        self.bridge.openRequested.connect(self.cameraOpenRequested)
+        self.bridge.selected.connect(self.cameraSelected)
+        self.bridge.areaRequested.connect(self.pick_area)
+        self.bridge.rectRequested.connect(self.pick_rect)
+        self.bridge.loaded.connect(self._on_loaded)
+        self.bridge.drawn.connect(self._on_drawn)
+        self.view.loadFinished.connect(self._on_load_finished)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.STATE_POLL_MS)
+        self._timer.timeout.connect(self.poll_states)
+
+        self.page_path = self._dir / "map.html"
+        self.page_path.write_text(mapdata.build_page(registry, basemap), encoding="utf-8")
+        self.page.home = QUrl.fromLocalFile(str(self.page_path))
+        self._set_status(f"{len(registry.cameras)} cameras · loading map…")
+        self.view.load(self.page.home)
+
+    # -- set-up ------------------------------------------------------------------------------
+    def _basemap(self) -> mapdata.Basemap:
+        cfg = self.registry.map
+        if cfg.tiles or cfg.mbtiles is None:
+            return mapdata.basemap_for(cfg)
+        if not SCHEME_REGISTERED:
+            problem = ("MBTiles basemap not shown: import widgets.map_panel before the "
+                       "QApplication is created")
+            log.error("map: %s", problem)
+            return mapdata.basemap_for(cfg, None, problem)
+        try:
+            tiles = mapdata.MBTiles(cfg.mbtiles)
+        except mapdata.MBTilesError as exc:
+            log.error("map: %s", exc)
+            return mapdata.basemap_for(cfg, None, str(exc))
+        self.mbtiles_handler = MBTilesHandler(tiles, self.profile)
+        self.profile.installUrlSchemeHandler(_SCHEME, self.mbtiles_handler)
+        self.destroyed.connect(tiles.close)
+        return mapdata.basemap_for(cfg, tiles)
+
+    def _fill_areas(self) -> None:
+        model = QStandardItemModel(self)
+
+        def add(text: str, kind: str | None, area_id: str | None, indent: int = 0) -> None:
+            item = QStandardItem("    " * indent + text)
+            item.setData(kind, KIND_ROLE)
+            item.setData(area_id, ID_ROLE)
+            if kind is None:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+            model.appendRow(item)
+
+        reg = self.registry
+        for div in reg.divisions.values():
+            n = sum(len(reg.cameras_of_station(s)) for s in div.stations)
+            add(f"{div.name} Division ({n})", "division", div.id)
+            for sid in div.stations:
+                st = reg.stations[sid]
+                add(f"{st.name} PS ({len(reg.cameras_of_station(sid))})", "station", sid, 1)
+        if reg.sites:
+            add("Sites", None, None)
+            for site in sorted(reg.sites.values(), key=lambda s: s.name.casefold()):
+                add(f"{site.name} [{site.kind.replace('_', ' ')}] "
+                    f"({len(reg.cameras_of_site(site.id))})", "site", site.id, 1)
+        self.areas.setModel(model)
+        self.areas.setPlaceholderText("Pick a division, police station or site…")
+        self.areas.setCurrentIndex(-1)
+
+    # -- page life ---------------------------------------------------------------------------
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok and not self.is_ready:  # (a refused navigation away also ends "not ok")
+            self._set_status("The map page could not be loaded (see the log)")
+            log.error("map: the page did not load: %s", self.page_path)
+
+    def _on_loaded(self, pins: int) -> None:
+        self.is_ready = True
+        self.pins = pins
+        self._states = {}  # a (re)loaded page knows no states yet: send them all
+        queued, self._queued = self._queued, []
+        for script in queued:
+            self.page.runJavaScript(script)
+        self.poll_states()
+        self._timer.start()
+        self._set_status(f"{pins} cameras on the map")
+        self.ready.emit(pins)
+
+    def _on_drawn(self, pins: int, ms: float) -> None:
+        self.draw_ms = ms
+        self.pinsDrawn.emit(pins, ms)
+
+    def _set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    # -- Python -> page ----------------------------------------------------------------------
+    def call_js(self, function: str, *args: object,
+                callback: Callable[[object], None] | None = None) -> None:
+        """Call a function of the page with JSON-escaped arguments (queued until the page is
+        ready)."""
+        script = mapdata.js_call(function, *args)
+        if self.page is None:
+            return
+        if not self.is_ready:
+            self._queued.append(script)
+        elif callback is not None:
+            self.page.runJavaScript(script, 0, callback)
+        else:
+            self.page.runJavaScript(script)
+
+    def highlight_camera(self, camera_id: str | None, pan: bool = True) -> None:
+        """Mark a camera's pin (None clears the mark)."""
+        if camera_id is not None and camera_id not in self.registry.cameras:
+            camera_id = None
+        self.call_js("Nazar.highlight", camera_id, pan)
+
+    def set_states(self, states: dict[str, str]) -> None:
+        if states:
+            self.call_js("Nazar.setStates", states)
+
+    def poll_states(self) -> None:
+        """Once a second: push only the camera states that changed since the last time."""
+        if self.feed_states is None:
+            return
+        try:
+            now = mapdata.camera_states(self.feed_states())
+        except RuntimeError:  # a feed list changing under us: try again next time
+            return
+        changes = mapdata.state_changes(self._states, now)
+        self._states = now
+        self.set_states(changes)
+
+    # -- picking -----------------------------------------------------------------------------
+    def current_area(self) -> tuple[str, str] | None:
+        i = self.areas.currentIndex()
+        if i < 0:
+            return None
+        kind = self.areas.itemData(i, KIND_ROLE)
+        area_id = self.areas.itemData(i, ID_ROLE)
+        return (kind, area_id) if kind and area_id else None
+
+    def select_area(self, kind: str, area_id: str) -> bool:
+        for i in range(self.areas.count()):
+            if (self.areas.itemData(i, KIND_ROLE), self.areas.itemData(i, ID_ROLE)) == \
+                    (kind, area_id):
+                self.areas.setCurrentIndex(i)
+                self._show_current_area()
+                return True
+        return False
+
+    def _show_current_area(self) -> None:
+        area = self.current_area()
+        if area is not None:
+            self.call_js("Nazar.showArea", *area)
+
+    def pick_current_area(self) -> None:
+        area = self.current_area()
+        if area is not None:
+            self.pick_area(*area)
+
+    def pick_area(self, kind: str, area_id: str) -> None:
+        if not mapdata.is_known_area(self.registry, kind, area_id):
+            return
+        ids = mapdata.cameras_in_area(self.registry, kind, area_id)
+        self._picked(ids, mapdata.area_label(self.registry, kind, area_id))
+
+    def pick_rect(self, south: float, west: float, north: float, east: float) -> None:
+        self.last_rect = (south, west, north, east)
+        ids = mapdata.cameras_in_rect(self.registry, south, west, north, east)
+        self._picked(ids, "the drawn area")
+
+    def _picked(self, ids: list[str], label: str) -> None:
+        self.last_pick = (label, ids)
+        self._set_status(f"{label}: {len(ids)} camera(s)")
+        if ids:
+            self.areaPicked.emit(ids, label)
+
+    # -- search ------------------------------------------------------------------------------
+    def _update_completions(self, text: str) -> None:
+        self._hits = mapdata.search(self._entries, text)
+        self._completion_model.clear()
+        for e in self._hits:
+            self._completion_model.appendRow(QStandardItem(e.label))
+        if self._hits:
+            self.completer.complete()
+
+    def _on_completion(self, index: QModelIndex) -> None:
+        row = index.row()
+        if 0 <= row < len(self._hits):
+            self.go_to(self._hits[row])
+
+    def _on_return(self) -> None:
+        hits = mapdata.search(self._entries, self.search.text(), limit=1)
+        if hits:
+            self.go_to(hits[0])
+
+    def go_to(self, entry: mapdata.SearchEntry) -> None:
+        """Show a search result: a camera's pin (and its tiles), or an area in the list."""
+        if entry.kind == "camera":
+            self.call_js("Nazar.focusCamera", entry.id)
+            self.cameraSelected.emit(entry.id)
+        else:
+            self.select_area(entry.kind, entry.id)
+            if entry.kind == "site":
+                self.call_js("Nazar.openSiteCard", entry.id)
+
+    # -- shutting down -----------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop polling and delete the view now, with its page and the page's profile, in
+        that order (QtWebEngine wants a page gone before its profile; left to the end of the
+        process, the order is chance). Called when the panel or its window closes; the panel
+        shows nothing afterwards."""
+        self._timer.stop()
+        if self.page is None:
+            return
+        view, self.page, self.view = self.view, None, None
+        self.is_ready = False
+        self._set_status("Map closed")
+        # Children go with it: the page, then its profile, guard and tiles handler.
+        shiboken6.delete(view)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
