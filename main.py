@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="put the main window on screen N (0 = first)")
     p.add_argument("--second-wall", type=int, metavar="N",
                    help="also open a second wall window, full screen on screen N")
+    p.add_argument("--no-map", action="store_true",
+                   help="do not open the map panel (saves Chromium's memory on small consoles)")
     p.add_argument("--tour-seconds", type=float, default=10.0, metavar="S",
                    help="how long a tour shows each page or view (default: 10)")
     p.add_argument("--settings-dir", type=Path, metavar="DIR",
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     feeds = FeedManager(cache_dir=cache_dir)
     window = MainWindow(registry, model, feeds, store=store,
                         snapshots=SnapshotWriter(args.snapshot_dir),
-                        tour_seconds=args.tour_seconds)
+                        tour_seconds=args.tour_seconds, with_map=not args.no_map)
     if last and not (args.cameras or args.layout):
         window.wall.current_slot = last.get("current_slot")
     window.show_registry_problems()

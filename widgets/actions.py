@@ -86,6 +86,8 @@ def specs() -> list[Spec]:
              lambda w: w.toggle_fullscreen()),
         Spec("find_camera", "Find camera…", ("Ctrl+F",), "View", "window",
              lambda w: w.find_camera()),
+        Spec("map", "Show / hide the map", ("Ctrl+M",), "View", "window",
+             lambda w: w.toggle_map()),
         Spec("second_wall", "Second wall window (next screen)", ("Ctrl+Shift+N",), "View",
              "window", lambda w: w.open_second_wall()),
         Spec("back", "Back: restore tile, leave full screen, close help", ("Esc",), "View",

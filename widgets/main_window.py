@@ -14,6 +14,7 @@ from app.snapshots import SnapshotWriter
 from widgets import actions as shortcut_actions
 from widgets.camera_tree import CameraTree
 from widgets.help_overlay import HelpOverlay
+from widgets.map_dock import attach_map_dock
 from widgets.message_bar import MessageBar
 from widgets.wall import WallWidget
 
@@ -95,7 +96,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
 
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
-                 tour_seconds: float = 10.0):
+                 tour_seconds: float = 10.0, with_map: bool = False):
         super().__init__()
         self.registry = registry
         self.model = model
@@ -142,6 +143,19 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self._status_timer.timeout.connect(self._update_status)
         self._status_timer.start()
         self._update_status()
+        # The map (QtWebEngine) is optional so that wall-only tests need not start Chromium.
+        self.map_panel = None
+        if with_map:
+            attach_map_dock(self)  # sets self.map_panel and self.map_dock
+
+    def toggle_map(self) -> None:
+        if self.map_panel is None:
+            self.statusBar().showMessage("The map is not available in this window", 5000)
+            return
+        dock = self.map_dock
+        dock.setVisible(not dock.isVisible())
+        if dock.isVisible():
+            self.map_panel.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- commands ---------------------------------------------------------------------------
     def open_camera(self, camera_id: str) -> None:
@@ -241,7 +255,7 @@ class WallWindow(_WallWindowMixin, QWidget):
         lay.addWidget(self.wall)
         self.actions_by_name = shortcut_actions.install(
             self, self.wall, None,
-            only=lambda s: s.name not in ("second_wall", "find_camera"))
+            only=lambda s: s.name not in ("second_wall", "find_camera", "map"))
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
 
     def quit_app(self) -> None:

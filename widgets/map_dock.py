@@ -65,6 +65,7 @@ def attach_map_dock(window) -> MapPanel:
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.resizeDocks([dock], [max(420, window.width() // 3)], Qt.Orientation.Horizontal)
     window.map_dock = dock
+    window.map_panel = panel
     dock._follower = _WindowFollower(window, dock, panel)
 
     wall, model = window.wall, window.model
