@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="experiment: extra environment for the wall and bare processes")
         s.add_argument("--display-ms", type=int, default=None,
                        help="experiment: set the wall's display timer interval (ms)")
+        s.add_argument("--profile", default=None, metavar="FILE",
+                       help="cProfile the wall's GUI thread over the window into FILE")
         s.add_argument("--decompose", action="store_true",
                        help="also run bare decode + the worker's scaling and BGRA (no Qt)")
     args = p.parse_args(argv)

@@ -80,13 +80,14 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
              timeouts=None, size=(1920, 1080), cache_dir=None, wait_live_s: float = 0.0,
              server_pid: int | None = None, progress_every_s: float = 0.0,
              progress: Callable[[str], None] | None = None,
-             display_ms: int | None = None) -> WallResult:
+             display_ms: int | None = None, profile_to: str | None = None) -> WallResult:
     """Show `view` on the wall, warm up, then measure `seconds`.
 
     `layout` is a name in app.layouts.LAYOUTS or a Layout. With `wait_live_s`, the warm-up
     first waits (at most that long) until every tile is live, then `warmup` more seconds.
     `progress` gets a line every `progress_every_s` of the measurement window (RSS, fps).
     `display_ms` (an experiment, not what the wall does): another display timer interval.
+    `profile_to`: write cProfile statistics of the GUI thread over the window to this file.
     """
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -144,6 +145,9 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         if all(t.state is State.LIVE for t in tiles):
             all_live_after = time.monotonic() - t_start
     run_loop(warmup)
+    watch_live()
+    if len(live_at) >= len(tiles):
+        watcher.stop()  # only for "start until N tiles live": no bench work in the window
 
     # Event-loop lag: a 10 ms timer that measures how late it fires.
     lags: list[float] = []
@@ -197,7 +201,16 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     lag_timer.start()
     sample()
     sampler.start()
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     run_loop(seconds)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
     sampler.stop()
     lag_timer.stop()
     sample()

@@ -52,6 +52,7 @@ class Scenario:
     fps: int
     seconds: float = 30.0
     warmup: float = 5.0
+    bare_seconds: float | None = None  # THE LIMIT's window (default: `seconds`)
     targets: tuple[str, ...] = ("live", "latency")
     bare_main: bool = False  # also measure bare decode of every camera's main stream
     decompose: bool = False  # also: bare decode + the worker's scaling and BGRA, no Qt
@@ -59,6 +60,7 @@ class Scenario:
     # processes, and another interval for the wall's display timer.
     child_env: tuple[str, ...] = ()
     display_ms: int | None = None
+    profile_to: str | None = None  # cProfile of the wall's GUI thread over the window
     progress_every_s: float = 0.0
     window: Size = (1920, 1080)
     note: str = ""
@@ -88,7 +90,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              note="layout 1+15: an 8x8 grid whose first cell spans 7x7 units (one large tile, "
                   "camera 1) and 15 small tiles along the right and bottom edges"),
     Scenario("soak", 16, "4x4", P360, None, 25, seconds=600.0, targets=("rss", "live"),
-             progress_every_s=30.0),
+             progress_every_s=30.0, bare_seconds=30.0),
     # The CI smoke test's scenario.
     Scenario("tiny", 4, "2x2", P360, None, 15, seconds=3.0, warmup=1.0),
 )}
@@ -195,24 +197,25 @@ def run_scenario(sc: Scenario, clip_dir: Path | None = None, machine: str = "",
             "config": str(config), "layout": sc.layout, "view": view, "seconds": sc.seconds,
             "warmup": sc.warmup, "wait_live_s": 60.0, "size": list(sc.window),
             "server_pid": server.pid, "progress_every_s": sc.progress_every_s,
-            "display_ms": sc.display_ms}, budget, sc.child_env)
+            "display_ms": sc.display_ms, "profile_to": sc.profile_to}, budget, sc.child_env)
         shown = [s["url"] for s in run.wall["streams"] if s["url"]]
-        log(f"  bare decode: the same {len(shown)} streams, {sc.seconds:g} s ...")
+        bare_s = sc.bare_seconds or sc.seconds
+        log(f"  bare decode: the same {len(shown)} streams, {bare_s:g} s ...")
         run.bare = _child("bench.bare", {
-            "urls": shown, "seconds": sc.seconds, "warmup": sc.warmup, "wait_live_s": 60.0,
+            "urls": shown, "seconds": bare_s, "warmup": sc.warmup, "wait_live_s": 60.0,
             "server_pid": server.pid}, budget, sc.child_env)
         if sc.decompose:
-            log(f"  decomposition: bare decode + scale to tile + BGRA, {sc.seconds:g} s ...")
+            log(f"  decomposition: bare decode + scale to tile + BGRA, {bare_s:g} s ...")
             run.bare_scaled = _child("bench.bare", {
-                "urls": shown, "seconds": sc.seconds, "warmup": sc.warmup, "wait_live_s": 60.0,
+                "urls": shown, "seconds": bare_s, "warmup": sc.warmup, "wait_live_s": 60.0,
                 "server_pid": server.pid,
                 "scale_to": [s["tile_size"] for s in run.wall["streams"] if s["url"]]}, budget,
                 sc.child_env)
         if sc.bare_main:
             mains = [m for m, _ in urls]
-            log(f"  bare decode: all {len(mains)} main streams, {sc.seconds:g} s ...")
+            log(f"  bare decode: all {len(mains)} main streams, {bare_s:g} s ...")
             run.bare_main = _child("bench.bare", {
-                "urls": mains, "seconds": sc.seconds, "warmup": sc.warmup,
+                "urls": mains, "seconds": bare_s, "warmup": sc.warmup,
                 "wait_live_s": 60.0, "server_pid": server.pid}, budget, sc.child_env)
     return run
 
@@ -337,6 +340,8 @@ def rows(run: Run) -> list[tuple[str, str]]:
         ("GUI event-loop lag p50 / p99", f"{s['lag_p50_ms']:.1f} / {s['lag_p99_ms']:.1f} ms"),
         ("RSS start / after warm-up / end",
          f"{s['rss_start_mb']:.0f} / {s['rss_warm_mb']:.0f} / {s['rss_end_mb']:.0f} MB"),
+        ("RSS growth over the window", f"{s['rss_growth_pct']:+.1f} %"
+         if s["rss_growth_pct"] is not None else "-"),
         ("threads (OS)", str(s["threads"])),
         ("THE LIMIT: bare decode of the same streams", f"{b['streams']} streams, no GUI, "
          f"one cv2.VideoCapture.read() thread each, {b['seconds']:.1f} s"),
@@ -347,6 +352,14 @@ def rows(run: Run) -> list[tuple[str, str]]:
         ("wall / bare: fps (displayed / bare decoded)",
          f"{s['fps_ratio']:.3f} ({s['wall_fps_total']:.0f} / {s['bare_fps_total']:.0f} fps)"),
     ]
+    every = run.scenario.progress_every_s
+    if every:
+        series = [x["rss_mb"] for x in w["samples"]
+                  if x["t"] + 0.5 >= every * round(x["t"] / every)
+                  and abs(x["t"] - every * round(x["t"] / every)) < 0.6]
+        out.insert(out.index(("threads (OS)", str(s["threads"]))),
+                   (f"RSS every {every:g} s from the window's start",
+                    " ".join(f"{v:.0f}" for v in series) + " MB"))
     if run.bare_scaled:
         c = run.bare_scaled
         out += [("decomposition: bare + scale + BGRA (no Qt)",
@@ -425,6 +438,8 @@ def scenario_from_args(name: str, args) -> Scenario:
         changes["child_env"] = tuple(args.env)
     if getattr(args, "display_ms", None):
         changes["display_ms"] = args.display_ms
+    if getattr(args, "profile", None):
+        changes["profile_to"] = str(Path(args.profile).resolve())
     if getattr(args, "decompose", False):
         changes["decompose"] = True
     if getattr(args, "seconds", None):

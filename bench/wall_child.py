@@ -53,7 +53,8 @@ def main(argv: list[str]) -> int:
         warmup=spec["warmup"], timeouts=StreamTimeouts(**spec.get("timeouts", {})),
         size=tuple(spec.get("size", (1920, 1080))), wait_live_s=spec.get("wait_live_s", 30.0),
         server_pid=spec.get("server_pid"), progress_every_s=spec.get("progress_every_s", 0.0),
-        progress=lambda line: print(line, flush=True), display_ms=spec.get("display_ms"))
+        progress=lambda line: print(line, flush=True), display_ms=spec.get("display_ms"),
+        profile_to=spec.get("profile_to"))
     data = dataclasses.asdict(result)
     data["tiles_live_s"] = {str(k): v for k, v in result.tiles_live_s.items()}
     data["env"] = {k: os.environ.get(k) for k in
