@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.metrics import (CpuWindow, cpu_seconds, os_threads, percentile,  # noqa: F401
-                           rss_mb)
+from bench.metrics import (CpuWindow, Histogram, cpu_seconds, os_threads,  # noqa: F401
+                           percentile, rss_mb)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -28,8 +29,8 @@ class WallResult:
     decoded: int
     displayed: int
     cpu_s: float
-    latency_ms: list[float]
-    lag_ms: list[float]
+    latency: Histogram  # capture-to-paint, every frame painted in the window
+    lag: Histogram  # how late a 10 ms timer fired in the GUI thread
     rss_start_mb: float
     rss_end_mb: float
     threads: int
@@ -45,7 +46,7 @@ class WallResult:
     stream_changes: int = 0  # tiles whose stream changed during the window
     live_throughout: int = 0  # tiles live with a new frame in every 1 s of the window
     worst_second_fps: float = 0.0  # fewest new frames any tile showed in one 1 s sample
-    samples: list[dict] = field(default_factory=list)  # 1 s samples: t, rss, frames, live
+    samples: list[dict] = field(default_factory=list)  # 1 s samples: t, rss
     all_live_after_s: float | None = None  # start until every tile was live (wait_live)
     cpu_detail: dict = field(default_factory=dict)  # user/sys s, page faults, switches
 
@@ -149,8 +150,10 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     if len(live_at) >= len(tiles):
         watcher.stop()  # only for "start until N tiles live": no bench work in the window
 
-    # Event-loop lag: a 10 ms timer that measures how late it fires.
-    lags: list[float] = []
+    # Event-loop lag: a 10 ms timer that measures how late it fires. Lags and latencies go
+    # into fixed-size histograms, so that measuring does not grow the RSS being measured.
+    lags = Histogram()
+    latencies = Histogram()
     clock = QElapsedTimer()
     lag_timer = QTimer()
     lag_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -158,30 +161,49 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
 
     def on_lag() -> None:
         elapsed = clock.nsecsElapsed() / 1e6
-        lags.append(max(0.0, elapsed - 10.0))
+        lags.append_ms(max(0.0, elapsed - 10.0))
         clock.restart()
 
     lag_timer.timeout.connect(on_lag)
 
-    # 1 s samples: frames shown per tile, states, RSS.
-    samples: list[dict] = []
+    # 1 s samples: per tile, a new frame since the last sample and state live; RSS.
+    n = len(tiles)
+    series_t, series_rss = array("d"), array("d")
+    first: dict = {}
+    prev: dict = {}
+    live_ok = [True] * n
+    worst = [float("inf")]
+    progress_marks: list[float] = []
 
     def sample() -> None:
-        now = time.monotonic()
-        s = {"t": now - t0, "rss_mb": rss_mb(), "frames": [t.frames_shown for t in tiles],
-             "live": [t.state is State.LIVE for t in tiles]}
-        samples.append(s)
-        if progress and progress_every_s and samples:
+        t_now = time.monotonic() - t0
+        rss = rss_mb()
+        frames = [t.frames_shown for t in tiles]
+        live = [t.state is State.LIVE for t in tiles]
+        series_t.append(t_now)
+        series_rss.append(rss)
+        if not first:
+            first.update(t=t_now, frames=frames)
+        elif t_now - prev["t"] >= 0.5:  # the last sample may come right after the previous
+            dt = t_now - prev["t"]
+            for i in range(n):
+                new_frames = frames[i] - prev["frames"][i]
+                worst[0] = min(worst[0], new_frames / dt)
+                if new_frames == 0:
+                    live_ok[i] = False
+        for i in range(n):
+            if not live[i]:
+                live_ok[i] = False
+        prev.update(t=t_now, frames=frames)
+        if progress and progress_every_s:
             due = progress_every_s * (len(progress_marks) + 1)
-            if s["t"] + 0.5 >= due:
-                progress_marks.append(s["t"])
-                n0 = samples[0]["frames"]
-                fps = [(b - a) / max(1e-9, s["t"] - samples[0]["t"])
-                       for a, b in zip(n0, s["frames"])]
-                progress(f"  t = {s['t']:5.0f} s   RSS {s['rss_mb']:6.1f} MB   "
-                         f"fps min {min(fps):.1f}   live {sum(s['live'])}/{len(tiles)}")
+            if t_now + 0.5 >= due:
+                progress_marks.append(t_now)
+                span = max(1e-9, t_now - first["t"])
+                fps = [(b - a) / span for a, b in zip(first["frames"], frames)]
+                progress(f"  t = {t_now:5.0f} s   RSS {rss:6.1f} MB   "
+                         f"fps min {min(fps):.1f}   live {sum(live)}/{n}")
 
-    progress_marks: list[float] = []
     sampler = QTimer()
     sampler.setTimerType(Qt.TimerType.PreciseTimer)
     sampler.setInterval(1000)
@@ -189,7 +211,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
 
     # Measurement window.
     for t in tiles:
-        t.paint_latencies = []
+        t.paint_latencies = latencies  # the tile appends capture-to-paint seconds
     streams_start = _tile_streams(win)
     rss_warm = rss_mb()
     shown0 = [t.frames_shown for t in tiles]
@@ -216,42 +238,32 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     sample()
     elapsed = time.monotonic() - t0
     cpu = window.stop()
+    rss_end = rss_mb()
+    for t in tiles:
+        t.paint_latencies = None
     shown = [t.frames_shown - s for t, s in zip(tiles, shown0)]
     decoded = sum(f.decoded - decoded0.get(f.key, 0) for f in feeds.feeds())
-    latencies = [1000 * x for t in tiles for x in (t.paint_latencies or [])]
     states: dict[str, int] = {}
     for t in tiles:
         key = t.state.value if t.state else "none"
         states[key] = states.get(key, 0) + 1
-    first = [f.snapshot().first_frame_latency_s for f in feeds.feeds()]
+    first_frames = [f.snapshot().first_frame_latency_s for f in feeds.feeds()]
     streams_end = _tile_streams(win)
     changes = sum(1 for a, b in zip(streams_start, streams_end) if a["key"] != b["key"])
-    # Liveness per 1 s sample: state live and at least one new frame since the last sample.
-    live_ok = [True] * len(tiles)
-    worst = float("inf")
-    for a, b in zip(samples, samples[1:]):
-        dt = b["t"] - a["t"]
-        for i, (fa, fb) in enumerate(zip(a["frames"], b["frames"])):
-            if not b["live"][i]:
-                live_ok[i] = False
-            if dt >= 0.5:  # the last sample may come right after the previous one
-                worst = min(worst, (fb - fa) / dt)
-                if fb == fa:
-                    live_ok[i] = False
     tile_sizes = [t.device_size() for t in tiles]
     result = WallResult(
         tiles=len(tiles), seconds=elapsed,
-        first_frame_s=[x for x in first if x is not None],
+        first_frame_s=[x for x in first_frames if x is not None],
         tiles_live_s=dict(live_at), tile_fps=[n / elapsed for n in shown],
         decoded=decoded, displayed=sum(shown), cpu_s=cpu["process_cpu_s"] or cpu_seconds(),
-        latency_ms=latencies, lag_ms=lags, rss_start_mb=rss_start, rss_end_mb=rss_mb(),
+        latency=latencies, lag=lags, rss_start_mb=rss_start, rss_end_mb=rss_end,
         threads=os_threads(), states=states, rss_warm_mb=rss_warm,
         main_thread_cpu_s=cpu["main_thread_cpu_s"], server_cpu_s=cpu["server_cpu_s"],
         machine_busy_s=cpu["machine_busy_s"],
         tile_size=tile_sizes[0] if tile_sizes else (0, 0), tile_sizes=tile_sizes,
         streams=streams_end, stream_changes=changes, live_throughout=sum(live_ok),
-        worst_second_fps=worst if worst != float("inf") else 0.0,
-        samples=[{"t": s["t"], "rss_mb": s["rss_mb"]} for s in samples],
+        worst_second_fps=worst[0] if worst[0] != float("inf") else 0.0,
+        samples=[{"t": a, "rss_mb": b} for a, b in zip(series_t, series_rss)],
         all_live_after_s=all_live_after, cpu_detail=cpu)
     watcher.stop()
     win.close()
@@ -269,9 +281,9 @@ def describe(r: WallResult) -> list[tuple[str, str]]:
         ("process CPU", f"{r.cpu_percent:.0f} % of one core ({r.cpu_s:.1f} s in {r.seconds:.1f} s)"),
         ("CPU per displayed frame", f"{r.cpu_per_frame_ms:.2f} ms"),
         ("capture-to-paint latency p50 / p99",
-         f"{percentile(r.latency_ms, .5):.1f} / {percentile(r.latency_ms, .99):.1f} ms"),
+         f"{r.latency.percentile(.5):.1f} / {r.latency.percentile(.99):.1f} ms"),
         ("GUI event-loop lag p50 / p99",
-         f"{percentile(r.lag_ms, .5):.1f} / {percentile(r.lag_ms, .99):.1f} ms"),
+         f"{r.lag.percentile(.5):.1f} / {r.lag.percentile(.99):.1f} ms"),
         ("time to first frame per stream: min / median / max",
          f"{min(r.first_frame_s):.2f} / {statistics.median(r.first_frame_s):.2f} / "
          f"{max(r.first_frame_s):.2f} s" if r.first_frame_s else "-"),

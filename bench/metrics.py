@@ -8,6 +8,7 @@ import math
 import os
 import resource
 import threading
+from array import array
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -117,3 +118,49 @@ def percentile(values: list[float], q: float) -> float:
 
 def finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
+
+
+class Histogram:
+    """Fixed-memory histogram of durations, filled with `append(seconds)`.
+
+    A soak run records hundreds of thousands of latencies: a list of floats would grow the
+    very RSS the benchmark measures (about 32 bytes per value). Bins of `resolution_ms` up
+    to `max_ms`; larger values count in the last bin (and in `max_ms_seen`).
+    """
+
+    def __init__(self, resolution_ms: float = 0.1, max_ms: float = 5000.0):
+        self.resolution_ms = resolution_ms
+        self.bins = int(max_ms / resolution_ms) + 1
+        self.counts = array("q", bytes(8 * self.bins))  # allocated up front
+        self.n = 0
+        self.max_ms_seen = 0.0
+
+    def append(self, seconds: float) -> None:
+        ms = seconds * 1000.0
+        i = int(ms / self.resolution_ms) if ms > 0 else 0
+        self.counts[i if i < self.bins else self.bins - 1] += 1
+        self.n += 1
+        if ms > self.max_ms_seen:
+            self.max_ms_seen = ms
+
+    def append_ms(self, ms: float) -> None:
+        self.append(ms / 1000.0)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def percentile(self, q: float) -> float:
+        """In milliseconds (bin centre); NaN when empty."""
+        if self.n == 0:
+            return float("nan")
+        rank = q * (self.n - 1)
+        seen = 0
+        for i, c in enumerate(self.counts):
+            seen += c
+            if c and seen > rank:
+                return (i + 0.5) * self.resolution_ms
+        return self.max_ms_seen
+
+    def summary(self) -> dict[str, float]:
+        return {"n": self.n, "p50": self.percentile(0.5), "p90": self.percentile(0.9),
+                "p99": self.percentile(0.99), "max": self.max_ms_seen if self.n else float("nan")}

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.metrics import cpu_count, finite, percentile
+from bench.metrics import cpu_count, finite
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,7 +132,7 @@ class Run:
 
     def to_json(self) -> dict:
         d = {"scenario": self.scenario.__dict__, "machine": self.machine, "clips": self.clips,
-             "wall": {k: v for k, v in self.wall.items() if k not in ("latency_ms", "lag_ms")},
+             "wall": self.wall,
              "bare": self.bare, "bare_main": self.bare_main, "bare_scaled": self.bare_scaled,
              "summary": summary(self),
              "targets": [list(t) for t in targets(self)]}
@@ -240,9 +240,8 @@ def summary(run: Run) -> dict:
         "decoded": w["decoded"], "displayed": w["displayed"],
         "wall_cpu_pct": wall_cpu, "gui_cpu_pct": _pct(w["main_thread_cpu_s"], w["seconds"]),
         "cpu_per_frame_ms": 1000.0 * w["cpu_s"] / max(1, w["displayed"]),
-        "latency_p50_ms": percentile(w["latency_ms"], .5),
-        "latency_p99_ms": percentile(w["latency_ms"], .99),
-        "lag_p50_ms": percentile(w["lag_ms"], .5), "lag_p99_ms": percentile(w["lag_ms"], .99),
+        "latency_p50_ms": w["latency"]["p50"], "latency_p99_ms": w["latency"]["p99"],
+        "lag_p50_ms": w["lag"]["p50"], "lag_p99_ms": w["lag"]["p99"],
         "rss_start_mb": w["rss_start_mb"], "rss_warm_mb": w["rss_warm_mb"],
         "rss_end_mb": w["rss_end_mb"], "rss_growth_pct": growth, "threads": w["threads"],
         "bare_fps_total": bare_fps, "bare_fps_min": min(b["fps"]) if b["fps"] else 0.0,

@@ -55,7 +55,10 @@ def main(argv: list[str]) -> int:
         server_pid=spec.get("server_pid"), progress_every_s=spec.get("progress_every_s", 0.0),
         progress=lambda line: print(line, flush=True), display_ms=spec.get("display_ms"),
         profile_to=spec.get("profile_to"))
+    lat, lag = result.latency, result.lag
+    result.latency = result.lag = None  # histograms: summarised below, not serialised
     data = dataclasses.asdict(result)
+    data["latency"], data["lag"] = lat.summary(), lag.summary()
     data["tiles_live_s"] = {str(k): v for k, v in result.tiles_live_s.items()}
     data["env"] = {k: os.environ.get(k) for k in
                    ("OPENCV_FFMPEG_CAPTURE_OPTIONS", "OPENCV_FFMPEG_IS_THREAD_SAFE")}
