@@ -11,6 +11,8 @@ Scenarios:
   1+15       16 RTSP cameras, 1920x1080 main + 640x360 sub, 25 fps: one large tile (7x7 of an
              8x8 grid) and 15 small ones
   soak       16 RTSP cameras, 640x360, 25 fps, layout 4x4, 600 s: RSS every 30 s
+  switch     32 RTSP cameras (1080p main + 360p sub) on two pages of a 4x4 wall; maximise a
+             tile, restore it, change pages: time to the new stream, gaps, streams left open
   all        16x720p, 16x1080p, 36x360p, 64x360p and 1+15, one after another
   rtsp       your own: --cameras N --res WxH --fps F --layout L
   tiny       4 cameras, 640x360, 15 fps, 3 s (what CI runs)

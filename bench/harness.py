@@ -49,6 +49,7 @@ class WallResult:
     samples: list[dict] = field(default_factory=list)  # 1 s samples: t, rss
     all_live_after_s: float | None = None  # start until every tile was live (wait_live)
     cpu_detail: dict = field(default_factory=dict)  # user/sys s, page faults, switches
+    events: list[dict] = field(default_factory=list)  # what each scripted action did
 
     @property
     def cpu_percent(self) -> float:
@@ -81,7 +82,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
              timeouts=None, size=(1920, 1080), cache_dir=None, wait_live_s: float = 0.0,
              server_pid: int | None = None, progress_every_s: float = 0.0,
              progress: Callable[[str], None] | None = None,
-             display_ms: int | None = None, profile_to: str | None = None) -> WallResult:
+             display_ms: int | None = None, profile_to: str | None = None,
+             script: list | None = None) -> WallResult:
     """Show `view` on the wall, warm up, then measure `seconds`.
 
     `layout` is a name in app.layouts.LAYOUTS or a Layout. With `wait_live_s`, the warm-up
@@ -89,6 +91,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     `progress` gets a line every `progress_every_s` of the measurement window (RSS, fps).
     `display_ms` (an experiment, not what the wall does): another display timer interval.
     `profile_to`: write cProfile statistics of the GUI thread over the window to this file.
+    `script`: operator actions during the window, [[at_s, action, arg], ...] with action
+    "maximise" (arg: tile), "restore" or "page" (arg: page); see `_Script`.
     """
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -176,6 +180,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     progress_marks: list[float] = []
 
     def sample() -> None:
+        for f in feeds.feeds():  # feeds opened and closed in the window count too
+            seen_feeds.setdefault(id(f), f)
         t_now = time.monotonic() - t0
         rss = rss_mb()
         frames = [t.frames_shown for t in tiles]
@@ -215,7 +221,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     streams_start = _tile_streams(win)
     rss_warm = rss_mb()
     shown0 = [t.frames_shown for t in tiles]
-    decoded0 = {f.key: f.decoded for f in feeds.feeds()}
+    seen_feeds: dict[int, object] = {id(f): f for f in feeds.feeds()}
+    decoded0 = {i: f.decoded for i, f in seen_feeds.items()}
     window = CpuWindow(server_pid)
     window.start()
     t0 = time.monotonic()
@@ -229,7 +236,10 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
 
         profiler = cProfile.Profile()
         profiler.enable()
+    scripted = _Script(script, win.wall, feeds, t0) if script else None
     run_loop(seconds)
+    if scripted is not None:
+        scripted.stop()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile_to)
@@ -242,7 +252,9 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     for t in tiles:
         t.paint_latencies = None
     shown = [t.frames_shown - s for t, s in zip(tiles, shown0)]
-    decoded = sum(f.decoded - decoded0.get(f.key, 0) for f in feeds.feeds())
+    for f in feeds.feeds():
+        seen_feeds.setdefault(id(f), f)
+    decoded = sum(f.decoded - decoded0.get(i, 0) for i, f in seen_feeds.items())
     states: dict[str, int] = {}
     for t in tiles:
         key = t.state.value if t.state else "none"
@@ -264,12 +276,170 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         streams=streams_end, stream_changes=changes, live_throughout=sum(live_ok),
         worst_second_fps=worst[0] if worst[0] != float("inf") else 0.0,
         samples=[{"t": a, "rss_mb": b} for a, b in zip(series_t, series_rss)],
-        all_live_after_s=all_live_after, cpu_detail=cpu)
+        all_live_after_s=all_live_after, cpu_detail=cpu,
+        events=scripted.events if scripted is not None else [])
     watcher.stop()
     win.close()
     feeds.stop_all(timeout=5.0)
     app.processEvents()
     return result
+
+
+class _Script:
+    """Operator actions at given times of the window, and what each one did to the wall.
+
+    For each action, a 10 ms probe over the next `watch_s` seconds follows the acted-on tile
+    (the selected one; for "page", every tile): how long until it shows a frame of the stream
+    it should now show, the longest time without a new frame, and whether it was ever without
+    a picture (black) or not live. Then, `settle_s` after the action, how many streams are
+    open and how many frames per second the wall decodes.
+    """
+
+    def __init__(self, script: list, wall, feeds, t0: float, watch_s: float = 4.0,
+                 settle_s: float = 3.0):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.wall, self.feeds, self.t0 = wall, feeds, t0
+        self.watch_s, self.settle_s = watch_s, settle_s
+        self.events: list[dict] = []
+        self._timers = []
+        self._probe = QTimer()
+        self._probe.setTimerType(Qt.TimerType.PreciseTimer)
+        self._probe.setInterval(10)
+        self._probe.timeout.connect(self._on_probe)
+        self._current: dict | None = None
+        for at_s, action, *arg in script:
+            t = QTimer()
+            t.setSingleShot(True)
+            t.setTimerType(Qt.TimerType.PreciseTimer)
+            t.timeout.connect(lambda a=action, x=(arg[0] if arg else None): self._act(a, x))
+            t.start(int(at_s * 1000))
+            self._timers.append(t)
+
+    def stop(self) -> None:
+        for t in self._timers:
+            t.stop()
+        self._probe.stop()
+        if self._current is not None:
+            self._finish()
+
+    def _watched(self) -> list:
+        ev = self._current
+        tiles = self.wall.tiles
+        return tiles if ev["action"] == "page" else [tiles[ev["tile"]]]
+
+    def _act(self, action: str, arg) -> None:
+        if self._current is not None:
+            self._finish()
+        model = self.wall.model
+        before = {id(t): (t.content.feed if t.content else None) for t in self.wall.tiles}
+        now = time.monotonic()
+        ev = {"at_s": now - self.t0, "action": action, "arg": arg, "tile": model.selected}
+        if action == "maximise":
+            model.select(int(arg))
+            ev["tile"] = model.selected
+            if not model.maximised:
+                model.toggle_maximised()
+        elif action == "restore":
+            model.restore()
+        elif action == "page":
+            model.go_page(int(arg))
+        else:
+            raise ValueError(f"unknown action {action!r}")
+        if action in ("maximise", "restore"):
+            cam_id = model.visible()[ev["tile"]]
+            cam = self.wall.registry.cameras.get(cam_id) if cam_id else None
+            has_sub = cam is not None and cam.sub is not None
+            ev["expect"] = "sub" if action == "restore" and has_sub else "main"
+        self._current = ev
+        self._t_act = now
+        watched = self._watched()
+        self._before = [before.get(id(t)) for t in watched]
+        self._last_new = [now] * len(watched)
+        self._seen = [t.frames_shown for t in watched]
+        ev.update(black_probes=0, not_live_probes=0, max_gap_ms=0.0, switched_after_s=None,
+                  probes=0, streams=[self.wall.stream_of(i) for i in range(len(self.wall.tiles))])
+        self._probe.start()
+        settle = self._settle_timer = _single_shot(int(self.settle_s * 1000), self._settle)
+        self._timers.append(settle)
+
+    def _on_probe(self) -> None:
+        from app.streams import State
+
+        ev = self._current
+        if ev is None:
+            return
+        now = time.monotonic()
+        watched = self._watched()
+        ev["probes"] += 1
+        done = True
+        black = not_live = False
+        for i, t in enumerate(watched):
+            if t.content is None:
+                continue
+            if t.frames_shown != self._seen[i]:
+                ev["max_gap_ms"] = max(ev["max_gap_ms"], 1000 * (now - self._last_new[i]))
+                self._seen[i], self._last_new[i] = t.frames_shown, now
+            if getattr(t, "_image", None) is None:
+                black = True
+            if t.state is not State.LIVE:
+                not_live = True
+            feed = t.content.feed
+            frame = feed.slot.get() if feed is not None else None
+            shown = getattr(t, "_frame", None)
+            on_feed = (frame is not None and shown is not None
+                       and shown.source_size == frame.source_size)
+            if ev["action"] == "page":  # a camera of the new page: its first picture
+                shows_new = feed is not self._before[i] and on_feed
+            else:  # the stream the tile's new size calls for, and its picture
+                shows_new = (self.wall.stream_of(ev["tile"]) == ev["expect"]) and on_feed
+            if not shows_new:
+                done = False
+        ev["black_probes"] += black  # probes (every 10 ms) with a watched tile black
+        ev["not_live_probes"] += not_live
+        if done and ev["switched_after_s"] is None:
+            ev["switched_after_s"] = now - self._t_act
+        if now - self._t_act >= self.watch_s:
+            self._finish()
+
+    def _settle(self) -> None:
+        ev = self._current if self._current is not None else (self.events[-1] if self.events
+                                                               else None)
+        if ev is None:
+            return
+        feeds = self.feeds.feeds()
+        ev["streams_open"] = len(feeds)
+        ev["streams_open_kinds"] = sorted(f.source.url.rsplit("_", 1)[-1] for f in feeds)
+        d0 = {f.key: f.decoded for f in feeds}
+        t0 = time.monotonic()
+
+        def measure() -> None:
+            fs = self.feeds.feeds()
+            dt = time.monotonic() - t0
+            ev["decoded_fps"] = sum(f.decoded - d0.get(f.key, 0) for f in fs) / max(dt, 1e-9)
+
+        self._timers.append(_single_shot(1000, measure))
+
+    def _finish(self) -> None:
+        ev = self._current
+        self._probe.stop()
+        self._current = None
+        now = time.monotonic()
+        watched_last = [now - x for x in self._last_new]
+        ev["max_gap_ms"] = max([ev["max_gap_ms"]] + [1000 * x for x in watched_last])
+        ev["streams_after"] = [self.wall.stream_of(i) for i in range(len(self.wall.tiles))]
+        self.events.append(ev)
+
+
+def _single_shot(ms: int, fn):
+    from PySide6.QtCore import Qt, QTimer
+
+    t = QTimer()
+    t.setSingleShot(True)
+    t.setTimerType(Qt.TimerType.PreciseTimer)
+    t.timeout.connect(fn)
+    t.start(ms)
+    return t
 
 
 def describe(r: WallResult) -> list[tuple[str, str]]:

@@ -61,6 +61,7 @@ class Scenario:
     child_env: tuple[str, ...] = ()
     display_ms: int | None = None
     profile_to: str | None = None  # cProfile of the wall's GUI thread over the window
+    script: tuple = ()  # operator actions during the window: (at_s, action[, arg])
     progress_every_s: float = 0.0
     window: Size = (1920, 1080)
     note: str = ""
@@ -91,6 +92,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
                   "camera 1) and 15 small tiles along the right and bottom edges"),
     Scenario("soak", 16, "4x4", P360, None, 25, seconds=600.0, targets=("rss", "live"),
              progress_every_s=30.0, bare_seconds=30.0),
+    Scenario("switch", 32, "4x4", P1080, P360, 25, seconds=30.0,
+             targets=("no_black", "hidden_closed", "latency"),
+             script=((4, "maximise", 5), (12, "restore"), (18, "page", 1), (25, "page", 0)),
+             note="32 cameras on two pages of a 4x4 wall; during the window: maximise tile 6 "
+                  "at 4 s, restore at 12 s, page 2 at 18 s, page 1 at 25 s. Per-tile fps "
+                  "and 'live throughout' include the tiles hidden meanwhile"),
     # The CI smoke test's scenario.
     Scenario("tiny", 4, "2x2", P360, None, 15, seconds=3.0, warmup=1.0),
 )}
@@ -197,7 +204,8 @@ def run_scenario(sc: Scenario, clip_dir: Path | None = None, machine: str = "",
             "config": str(config), "layout": sc.layout, "view": view, "seconds": sc.seconds,
             "warmup": sc.warmup, "wait_live_s": 60.0, "size": list(sc.window),
             "server_pid": server.pid, "progress_every_s": sc.progress_every_s,
-            "display_ms": sc.display_ms, "profile_to": sc.profile_to}, budget, sc.child_env)
+            "display_ms": sc.display_ms, "profile_to": sc.profile_to,
+            "script": [list(a) for a in sc.script]}, budget, sc.child_env)
         shown = [s["url"] for s in run.wall["streams"] if s["url"]]
         bare_s = sc.bare_seconds or sc.seconds
         log(f"  bare decode: the same {len(shown)} streams, {bare_s:g} s ...")
@@ -290,6 +298,22 @@ def targets(run: Run) -> list[tuple[str, str, str, str]]:
         elif key == "live":
             add("every tile live (a new frame every second)",
                 f"{s['live_throughout']} / {s['tiles']}", s["live_throughout"] == s["tiles"])
+        elif key == "no_black":
+            evs = [e for e in run.wall.get("events", []) if e["action"] in ("maximise", "restore")]
+            black = sum(e["black_probes"] for e in evs)
+            add("no black or frozen gap when a tile grows or shrinks",
+                f"{black} black probes, longest gap "
+                f"{max((e['max_gap_ms'] for e in evs), default=float('nan')):.0f} ms",
+                bool(evs) and black == 0 and all(e["max_gap_ms"] < 1000 for e in evs),
+                "10 ms probes; gap: longest time without a new frame")
+        elif key == "hidden_closed":
+            evs = run.wall.get("events", [])
+            want = {"maximise": 1, "restore": 16, "page": 16}
+            bad = [e for e in evs if e.get("streams_open") is not None
+                   and e["streams_open"] > want.get(e["action"], 10**6)]
+            add("hidden tiles and pages are not decoded",
+                ", ".join(f"{e['action']}: {e.get('streams_open')}" for e in evs) + " open",
+                bool(evs) and not bad, "streams open 3 s after each action")
         elif key == "rss":
             g = s["rss_growth_pct"]
             add(f"RSS growth < {TARGET_RSS_GROWTH_PCT:g} % over the run",
@@ -351,6 +375,19 @@ def rows(run: Run) -> list[tuple[str, str]]:
         ("wall / bare: fps (displayed / bare decoded)",
          f"{s['fps_ratio']:.3f} ({s['wall_fps_total']:.0f} / {s['bare_fps_total']:.0f} fps)"),
     ]
+    for e in w.get("events", []):
+        arg = f" {e['arg']}" if e.get("arg") is not None else ""
+        sw = e.get("switched_after_s")
+        out.append((f"at {e['at_s']:.0f} s: {e['action']}{arg}",
+                    ((f"new stream's picture after {sw:.2f} s" if e["action"] != "page"
+                      else f"all new pictures after {sw:.2f} s") if sw is not None
+                     else "new picture: not within 4 s")
+                    + f"; longest gap {e['max_gap_ms']:.0f} ms; black probes "
+                      f"{e['black_probes']} ({e['black_probes'] * 10} ms), not live "
+                      f"{e['not_live_probes'] * 10} ms; then "
+                      f"{e.get('streams_open')} streams open "
+                      f"({_kinds(e.get('streams_open_kinds', []))}), "
+                      f"{e.get('decoded_fps', float('nan')):.0f} decoded fps"))
     every = run.scenario.progress_every_s
     if every:
         series = [x["rss_mb"] for x in w["samples"]
@@ -392,6 +429,10 @@ def rows(run: Run) -> list[tuple[str, str]]:
     return out
 
 
+def _kinds(kinds: list[str]) -> str:
+    return ", ".join(f"{kinds.count(k)} {k}" for k in sorted(set(kinds))) or "-"
+
+
 def _detail(cpu: dict, frames: int) -> str:
     if not cpu or cpu.get("user_s") is None:
         return "-"
@@ -408,7 +449,7 @@ def print_run(run: Run, out=print) -> None:
             f" display timer {sc.display_ms} ms" if sc.display_ms else "") + "]"
     rs = rows(run)
     ts = targets(run)
-    width = max(len(k) for k, _ in rs + [(t[0], "") for t in ts]) + 2
+    width = max(len(k) for k, _ in rs + [(t[0] + "  ", "") for t in ts]) + 2
     out(f"\n{title}\n" + "-" * len(title))
     if sc.note:
         out(f"({sc.note})")
@@ -416,8 +457,9 @@ def print_run(run: Run, out=print) -> None:
         out(f"{k:<{width}}{v}")
     if ts:
         out("TARGETS")
+        fw = max(14, max(len(t[1]) for t in ts) + 2)
         for label, fig, verdict, note in ts:
-            out(f"  {label:<{width - 2}}{fig:<14}{verdict}" + (f"  ({note})" if note else ""))
+            out(f"  {label:<{width - 2}}{fig:<{fw}}{verdict}" + (f"  ({note})" if note else ""))
     s = summary(run)
     noisy = [x for x in (s["other_load_wall_pct"], s["other_load_bare_pct"])
              if finite(x) and x > 15]

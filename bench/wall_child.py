@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         size=tuple(spec.get("size", (1920, 1080))), wait_live_s=spec.get("wait_live_s", 30.0),
         server_pid=spec.get("server_pid"), progress_every_s=spec.get("progress_every_s", 0.0),
         progress=lambda line: print(line, flush=True), display_ms=spec.get("display_ms"),
-        profile_to=spec.get("profile_to"))
+        profile_to=spec.get("profile_to"), script=spec.get("script"))
     lat, lag = result.latency, result.lag
     result.latency = result.lag = None  # histograms: summarised below, not serialised
     data = dataclasses.asdict(result)
