@@ -92,7 +92,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     `display_ms` (an experiment, not what the wall does): another display timer interval.
     `profile_to`: write cProfile statistics of the GUI thread over the window to this file.
     `script`: operator actions during the window, [[at_s, action, arg], ...] with action
-    "maximise" (arg: tile), "restore" or "page" (arg: page); see `_Script`.
+    "maximise" (arg: tile), "restore", "page" (arg: page), "minimise" or "show" (the
+    window); see `_Script`.
     """
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -236,7 +237,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
 
         profiler = cProfile.Profile()
         profiler.enable()
-    scripted = _Script(script, win.wall, feeds, t0) if script else None
+    scripted = _Script(script, win.wall, feeds, t0, seconds) if script else None
     run_loop(seconds)
     if scripted is not None:
         scripted.stop()
@@ -295,8 +296,8 @@ class _Script:
     open and how many frames per second the wall decodes.
     """
 
-    def __init__(self, script: list, wall, feeds, t0: float, watch_s: float = 4.0,
-                 settle_s: float = 3.0):
+    def __init__(self, script: list, wall, feeds, t0: float, window_s: float,
+                 watch_s: float = 4.0, settle_s: float = 3.0):
         from PySide6.QtCore import Qt, QTimer
 
         self.wall, self.feeds, self.t0 = wall, feeds, t0
@@ -308,11 +309,15 @@ class _Script:
         self._probe.setInterval(10)
         self._probe.timeout.connect(self._on_probe)
         self._current: dict | None = None
+        times = sorted(a[0] for a in script) + [window_s]
+        # Settle and measure before the next action (or the window's end) when it comes soon.
+        self._gap = {at: nxt - at for at, nxt in zip(times, times[1:])}
         for at_s, action, *arg in script:
             t = QTimer()
             t.setSingleShot(True)
             t.setTimerType(Qt.TimerType.PreciseTimer)
-            t.timeout.connect(lambda a=action, x=(arg[0] if arg else None): self._act(a, x))
+            t.timeout.connect(lambda a=action, x=(arg[0] if arg else None), g=self._gap[at_s]:
+                              self._act(a, x, g))
             t.start(int(at_s * 1000))
             self._timers.append(t)
 
@@ -326,9 +331,9 @@ class _Script:
     def _watched(self) -> list:
         ev = self._current
         tiles = self.wall.tiles
-        return tiles if ev["action"] == "page" else [tiles[ev["tile"]]]
+        return tiles if ev["action"] in ("page", "minimise", "show") else [tiles[ev["tile"]]]
 
-    def _act(self, action: str, arg) -> None:
+    def _act(self, action: str, arg, gap_s: float) -> None:
         if self._current is not None:
             self._finish()
         model = self.wall.model
@@ -344,6 +349,10 @@ class _Script:
             model.restore()
         elif action == "page":
             model.go_page(int(arg))
+        elif action == "minimise":
+            self.wall.window().showMinimized()
+        elif action == "show":
+            self.wall.window().showNormal()
         else:
             raise ValueError(f"unknown action {action!r}")
         if action in ("maximise", "restore"):
@@ -360,8 +369,9 @@ class _Script:
         ev.update(black_probes=0, not_live_probes=0, max_gap_ms=0.0, switched_after_s=None,
                   probes=0, streams=[self.wall.stream_of(i) for i in range(len(self.wall.tiles))])
         self._probe.start()
-        settle = self._settle_timer = _single_shot(int(self.settle_s * 1000), self._settle)
-        self._timers.append(settle)
+        settle_s = min(self.settle_s, 0.6 * gap_s)
+        self._measure_s = min(1.0, 0.3 * gap_s)
+        self._timers.append(_single_shot(int(settle_s * 1000), self._settle))
 
     def _on_probe(self) -> None:
         from app.streams import State
@@ -389,8 +399,10 @@ class _Script:
             shown = getattr(t, "_frame", None)
             on_feed = (frame is not None and shown is not None
                        and shown.source_size == frame.source_size)
-            if ev["action"] == "page":  # a camera of the new page: its first picture
+            if ev["action"] in ("page", "show"):  # a (re)opened stream: its first picture
                 shows_new = feed is not self._before[i] and on_feed
+            elif ev["action"] == "minimise":
+                shows_new = False
             else:  # the stream the tile's new size calls for, and its picture
                 shows_new = (self.wall.stream_of(ev["tile"]) == ev["expect"]) and on_feed
             if not shows_new:
@@ -418,7 +430,7 @@ class _Script:
             dt = time.monotonic() - t0
             ev["decoded_fps"] = sum(f.decoded - d0.get(f.key, 0) for f in fs) / max(dt, 1e-9)
 
-        self._timers.append(_single_shot(1000, measure))
+        self._timers.append(_single_shot(int(self._measure_s * 1000), measure))
 
     def _finish(self) -> None:
         ev = self._current

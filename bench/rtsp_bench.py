@@ -92,14 +92,17 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
                   "camera 1) and 15 small tiles along the right and bottom edges"),
     Scenario("soak", 16, "4x4", P360, None, 25, seconds=600.0, targets=("rss", "live"),
              progress_every_s=30.0, bare_seconds=30.0),
-    Scenario("switch", 32, "4x4", P1080, P360, 25, seconds=30.0,
+    Scenario("switch", 32, "4x4", P1080, P360, 25, seconds=36.0,
              targets=("no_black", "hidden_closed", "latency"),
-             script=((4, "maximise", 5), (12, "restore"), (18, "page", 1), (25, "page", 0)),
+             script=((3, "maximise", 5), (9, "restore"), (15, "page", 1), (21, "page", 0),
+                     (26, "minimise"), (31, "show")),
              note="32 cameras on two pages of a 4x4 wall; during the window: maximise tile 6 "
-                  "at 4 s, restore at 12 s, page 2 at 18 s, page 1 at 25 s. Per-tile fps "
-                  "and 'live throughout' include the tiles hidden meanwhile"),
+                  "at 3 s, restore at 9 s, page 2 at 15 s, page 1 at 21 s, minimise the window "
+                  "at 26 s, show it at 31 s. Per-tile fps, 'live throughout' and RSS growth "
+                  "include those changes"),
     # The CI smoke test's scenario.
-    Scenario("tiny", 4, "2x2", P360, None, 15, seconds=3.0, warmup=1.0),
+    Scenario("tiny", 4, "2x2", P360, None, 15, seconds=3.0, warmup=1.0,
+             script=((1, "maximise", 1), (2, "restore"))),
 )}
 ALL = ("16x720p", "16x1080p", "36x360p", "64x360p", "1+15")
 
@@ -308,10 +311,10 @@ def targets(run: Run) -> list[tuple[str, str, str, str]]:
                 "10 ms probes; gap: longest time without a new frame")
         elif key == "hidden_closed":
             evs = run.wall.get("events", [])
-            want = {"maximise": 1, "restore": 16, "page": 16}
+            want = {"maximise": 1, "restore": 16, "page": 16, "minimise": 0, "show": 16}
             bad = [e for e in evs if e.get("streams_open") is not None
                    and e["streams_open"] > want.get(e["action"], 10**6)]
-            add("hidden tiles and pages are not decoded",
+            add("hidden tiles, pages and minimised window: not decoded",
                 ", ".join(f"{e['action']}: {e.get('streams_open')}" for e in evs) + " open",
                 bool(evs) and not bad, "streams open 3 s after each action")
         elif key == "rss":
@@ -378,8 +381,14 @@ def rows(run: Run) -> list[tuple[str, str]]:
     for e in w.get("events", []):
         arg = f" {e['arg']}" if e.get("arg") is not None else ""
         sw = e.get("switched_after_s")
+        if e["action"] == "minimise":
+            out.append((f"at {e['at_s']:.0f} s: minimise",
+                        f"then {e.get('streams_open')} streams open, "
+                        f"{e.get('decoded_fps', float('nan')):.0f} decoded fps"))
+            continue
         out.append((f"at {e['at_s']:.0f} s: {e['action']}{arg}",
-                    ((f"new stream's picture after {sw:.2f} s" if e["action"] != "page"
+                    ((f"new stream's picture after {sw:.2f} s"
+                      if e["action"] not in ("page", "show")
                       else f"all new pictures after {sw:.2f} s") if sw is not None
                      else "new picture: not within 4 s")
                     + f"; longest gap {e['max_gap_ms']:.0f} ms; black probes "

@@ -62,3 +62,8 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
     assert s["rss_start_mb"] > 0 and s["rss_end_mb"] > 0 and s["threads"] > 1
     assert math.isfinite(s["server_cpu_wall_pct"])
     assert {t[2] for t in run["targets"]} <= {"PASS", "MISS"} and run["targets"]
+    # The scripted operator actions ran and were measured.
+    events = run["wall"]["events"]
+    assert [e["action"] for e in events] == ["maximise", "restore"]
+    assert events[0]["streams_open"] == 1 and events[1]["streams_open"] == 4
+    assert "at 1 s: maximise 1" in table
