@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.feeds import FeedManager, FrameSlot
+from app.feeds import BufferPool, FeedManager, FrameSlot
 from app.streams import State, StreamTimeouts
 from app.urls import parse_source
 from tests.support.clips import make_clip
@@ -40,6 +40,45 @@ def test_frame_slot_keeps_only_the_newest():
     slot.put(b, 2.0, (2, 2))
     frame = slot.get()
     assert frame.image is b and frame.seq == 2 and frame.captured == 2.0
+
+
+def test_buffer_pool_never_hands_out_a_buffer_someone_holds():
+    pool = BufferPool(keep=3)
+    a = pool.take((4, 4, 4))
+    b = pool.take((4, 4, 4))
+    assert b is not a  # a is still held (by this test, as a tile would hold it)
+    del b
+    c = pool.take((4, 4, 4))
+    assert c is not a and pool.allocated == 2  # the free one came back
+    held = [pool.take((4, 4, 4)) for _ in range(5)]  # all held: new ones, none shared
+    assert len({id(x) for x in held + [a, c]}) == 7
+    del held, c
+    assert pool.take((8, 8, 4)).shape == (8, 8, 4)  # a new size: a new buffer
+
+
+def test_frames_handed_to_the_wall_are_never_written_again(manager, clip_dir):
+    """The worker reuses its buffers; a frame someone still holds must keep its pixels."""
+    import numpy as np
+    clip = make_clip(clip_dir, 320, 240, fps=25, seconds=1)
+    feed = manager.acquire("FILE-2", parse_source(str(clip)))
+    feed.set_size(1, 160, 120)
+    wait_for(lambda: feed.slot.seq >= 1, 10, "the first frame")
+    held = []
+    for _ in range(6):  # hold six frames, as slow tiles would, while the feed runs on
+        seq = feed.slot.seq
+        wait_for(lambda: feed.slot.seq > seq, 5, "a new frame")
+        frame = feed.slot.get()
+        held.append((frame, frame.image.copy()))
+    wait_for(lambda: feed.slot.seq >= held[-1][0].seq + 10, 5, "ten more frames")
+    for frame, pixels in held:
+        assert np.array_equal(frame.image, pixels), f"frame {frame.seq} was overwritten"
+    assert len({id(f.image) for f, _ in held}) == len(held)
+    del held, frame
+    seq = feed.slot.seq
+    wait_for(lambda: feed.slot.seq >= seq + 10, 5, "ten frames with nothing held")
+    assert feed._paint_ready.allocated < feed.slot.seq / 2  # buffers are reused, not new
+    full = feed.last_full_frame()
+    assert full.shape == (240, 320, 3) and full is not feed.last_full_frame()  # a copy
 
 
 def test_file_source_is_paced_looped_and_scaled(manager, clip_dir):

@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QImage,
+from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QFontMetrics,
+                           QImage,
                            QMouseEvent, QPainter, QPaintEvent, QPen)
 from PySide6.QtWidgets import QWidget
 
@@ -64,6 +65,8 @@ class TileWidget(QWidget):
         self._image: QImage | None = None
         self._snap: Snapshot | None = None
         self._overlay_key: tuple | None = None
+        self._bars: tuple[QImage, QImage, int] | None = None
+        self._bars_key: tuple | None = None
         self._press: QPoint | None = None
         self.paints = 0
         self.frames_shown = 0  # new frames taken from the slot (the displayed frame rate)
@@ -113,8 +116,13 @@ class TileWidget(QWidget):
         self._report_size()
         super().resizeEvent(event)
 
-    def refresh(self, now_snapshot: Snapshot | None = None) -> bool:
-        """Called by the wall's display timer. Pulls the newest frame; repaints if needed."""
+    def refresh(self, snap: Snapshot | None = None) -> bool:
+        """Called by the wall's display timer. Pulls the newest frame; repaints if needed.
+
+        snap: the feed's status, which the wall passes a few times a second (not at every
+        tick); without it the overlay keeps its text, unless this is the first frame after
+        a non-live state, which must not be painted under a stale "CONNECTING".
+        """
         feed = self.content.feed if self.content else None
         if feed is None:
             return False
@@ -127,13 +135,14 @@ class TileWidget(QWidget):
             self._image = QImage(img.data, img.shape[1], img.shape[0], img.strides[0],
                                  QImage.Format.Format_RGB32)
             changed = True
-        snap = now_snapshot or feed.snapshot()
-        self._snap = snap
-        key = (snap.state, snap.message, _age_text(snap.frame_age_s) if snap.state is not State.LIVE
-               else None, round(snap.fps))
-        if key != self._overlay_key:
-            self._overlay_key = key
-            changed = True
+            if snap is None and (self._snap is None or self._snap.state is not State.LIVE):
+                snap = feed.snapshot()
+        if snap is not None:
+            self._snap = snap
+            key = (snap.state, snap.message, _age_text(snap.frame_age_s), round(snap.fps))
+            if key != self._overlay_key:
+                self._overlay_key = key
+                changed = True
         if changed:
             self.update()
         return changed
@@ -178,20 +187,28 @@ class TileWidget(QWidget):
         p.drawText(r, Qt.AlignmentFlag.AlignCenter,
                    f"{self.index + 1}\nEmpty: double-click or drag a camera here")
 
-    def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
+    def _overlay_bars(self, r: QRect, c: TileContent) -> tuple[QImage, QImage, int]:
+        """The caption and status bars, drawn once per change of their text or the tile's
+        width, not at every frame (text layout was most of a tile's paint time)."""
+        key = (self._overlay_key, c.camera_id, c.name, c.place, c.number, c.stream,
+               c.feed is None, r.width())
+        if self._bars is not None and self._bars_key == key:
+            return self._bars
         snap = self._snap
         state = snap.state if snap else State.CONNECTING
         colour = STATE_COLOURS[state]
-        p.setFont(self._font)
-        fm = p.fontMetrics()
+        fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
-        # Caption: name and where.
-        p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
-        p.setPen(QColor(240, 240, 240))
         number = f"#{c.number}  " if c.number else ""
         caption = fm.elidedText(f"{number}{c.name}  ·  {c.place}", Qt.TextElideMode.ElideRight,
                                 r.width() - 10)
+        top = _bar_image(r.width(), bar_h)
+        p = QPainter(top)
+        p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
+        p.setFont(self._font)
+        p.setPen(QColor(240, 240, 240))
         p.drawText(QRect(5, 0, r.width() - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
+        p.end()
         # Status line: state, age of last frame, fps.
         if c.feed is None:
             status = "NOT IN REGISTRY"
@@ -204,12 +221,25 @@ class TileWidget(QWidget):
                 status += f"  {snap.fps:.0f} fps"
             if c.stream == "sub":
                 status += "  · sub"
-        y = r.height() - bar_h
-        width = min(r.width(), fm.horizontalAdvance(status) + 16)
-        p.fillRect(QRect(0, y, width, bar_h), QColor(0, 0, 0, 170))
-        p.fillRect(QRect(0, y, 5, bar_h), colour)
+        width = max(1, min(r.width(), fm.horizontalAdvance(status) + 16))
+        bottom = _bar_image(width, bar_h)
+        p = QPainter(bottom)
+        p.fillRect(QRect(0, 0, width, bar_h), QColor(0, 0, 0, 170))
+        p.fillRect(QRect(0, 0, 5, bar_h), colour)
+        p.setFont(self._font)
         p.setPen(colour.lighter(150) if state is not State.LIVE else QColor(220, 255, 220))
-        p.drawText(QRect(9, y, width - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
+        p.drawText(QRect(9, 0, width - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
+        p.end()
+        self._bars, self._bars_key = (top, bottom, bar_h), key
+        return self._bars
+
+    def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
+        snap = self._snap
+        state = snap.state if snap else State.CONNECTING
+        colour = STATE_COLOURS[State.ERROR] if c.feed is None else STATE_COLOURS[state]
+        top, bottom, bar_h = self._overlay_bars(r, c)
+        p.drawImage(0, 0, top)
+        p.drawImage(0, r.height() - bar_h, bottom)
         if state is State.LIVE and c.feed is not None:
             return
         # Not live: make it unmistakable. Dim the (old) picture and say why, big.
@@ -279,6 +309,12 @@ class TileWidget(QWidget):
             if src != self.index:
                 self.tileDropped.emit(src, self.index)
             event.acceptProposedAction()
+
+
+def _bar_image(width: int, height: int) -> QImage:
+    img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(Qt.GlobalColor.transparent)
+    return img
 
 
 def _age_text(age: float | None) -> str:
