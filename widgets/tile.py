@@ -14,6 +14,7 @@ from app.feeds import Feed, Frame
 from app.geometry import centered, fit_size
 from app.streams import Snapshot, State
 
+BACKGROUND = QColor(12, 12, 14)
 CAMERA_MIME = "application/x-nazar-camera"
 TILE_MIME = "application/x-nazar-tile"
 CAMERA_TEXT_PREFIX = "nazar-camera:"  # plain-text drags, e.g. a pin dragged out of the map
@@ -160,9 +161,9 @@ class TileWidget(QWidget):
         self.paints += 1
         p = QPainter(self)
         r = self.rect()
-        p.fillRect(r, QColor(12, 12, 14))
         c = self.content
         if c is None:
+            p.fillRect(r, BACKGROUND)
             self._paint_empty(p, r)
         else:
             if self._image is not None:
@@ -171,7 +172,17 @@ class TileWidget(QWidget):
                     self.paint_latencies.append(time.monotonic() - self._frame.captured)
                 fw, fh = fit_size(self._image.width(), self._image.height(), r.width(), r.height())
                 ox, oy = centered(fw, fh, r.width(), r.height())
-                p.drawImage(QRect(ox, oy, fw, fh), self._image)
+                picture = QRect(ox, oy, fw, fh)
+                # Only the bars beside or above and below the picture need the background.
+                if ox > 0:
+                    p.fillRect(0, 0, ox, r.height(), BACKGROUND)
+                    p.fillRect(ox + fw, 0, r.width() - ox - fw, r.height(), BACKGROUND)
+                if oy > 0:
+                    p.fillRect(0, 0, r.width(), oy, BACKGROUND)
+                    p.fillRect(0, oy + fh, r.width(), r.height() - oy - fh, BACKGROUND)
+                p.drawImage(picture, self._image)
+            else:
+                p.fillRect(r, BACKGROUND)
             self._paint_overlay(p, r, c)
         if self.highlighted:
             p.setPen(QPen(QColor(0, 200, 255), 3, Qt.PenStyle.DashLine))
