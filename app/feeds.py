@@ -6,7 +6,8 @@
 A `Feed` is shared by every tile that shows the same stream (reference counted by
 `FeedManager`). Nothing here knows about Qt: frames are numpy BGRA arrays, which the wall
 wraps as `QImage.Format_RGB32` without copying. A frame array is never written again after
-it is put in the slot, so the GUI may keep painting it.
+it is put in the slot, so the GUI may keep painting it; the worker reuses a buffer only once
+nothing else refers to it (`BufferPool`), so it allocates nothing per frame.
 """
 from __future__ import annotations
 
@@ -349,6 +350,7 @@ class FeedManager:
         self._feeds: dict[str, Feed] = {}
         self._refs: dict[str, int] = {}
         self._retired: list[Feed] = []  # stopped but maybe still inside a blocking read
+        self._decoded_closed = 0  # frames decoded by feeds that have finished
         self._lock = threading.Lock()
 
     def _default_opener(self, source: Source, timeouts: StreamTimeouts, camera_id: str,
@@ -376,8 +378,22 @@ class FeedManager:
                 return
             del self._refs[feed.key]
             del self._feeds[feed.key]
-            self._retired = [f for f in self._retired if f.alive] + [feed]
+            self._retired.append(feed)
+            self._prune_retired()
         feed.stop()
+
+    def _prune_retired(self) -> None:
+        """Forget finished feeds (their buffers go with them); keep their frame counts."""
+        done = [f for f in self._retired if not f.alive]
+        self._decoded_closed += sum(f.decoded for f in done)
+        self._retired = [f for f in self._retired if f.alive]
+
+    def decoded_total(self) -> int:
+        """Frames decoded by every feed this manager ever opened (for measurements)."""
+        with self._lock:
+            self._prune_retired()
+            return self._decoded_closed + sum(
+                f.decoded for f in [*self._feeds.values(), *self._retired])
 
     def feeds(self) -> list[Feed]:
         with self._lock:

@@ -13,9 +13,12 @@ Scenarios:
   soak       16 RTSP cameras, 640x360, 25 fps, layout 4x4, 600 s: RSS every 30 s
   switch     32 RTSP cameras (1080p main + 360p sub) on two pages of a 4x4 wall; maximise a
              tile, restore it, change pages: time to the new stream, gaps, streams left open
+  tour       32 RTSP cameras, 640x360, 25 fps, two pages of a 4x4 wall, the wall's tour
+             turning the page every 10 s for 600 s: RSS every 30 s (streams opened and closed)
   all        16x720p, 16x1080p, 36x360p, 64x360p and 1+15, one after another
   rtsp       your own: --cameras N --res WxH --fps F --layout L
   tiny       4 cameras, 640x360, 15 fps, 3 s (what CI runs)
+  map        the map panel with 10,000 cameras (bench/map_bench.py; --cameras N --runs R)
 
 Every RTSP scenario starts the GStreamer test server in its own process, runs the real wall
 offscreen in another, then the bare-decode limit (no GUI) over the same streams in a third,
@@ -93,6 +96,11 @@ def bench_rtsp(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from bench.rtsp_bench import SCENARIOS
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
+        import subprocess
+        return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -81,6 +81,19 @@ def test_frames_handed_to_the_wall_are_never_written_again(manager, clip_dir):
     assert full.shape == (240, 320, 3) and full is not feed.last_full_frame()  # a copy
 
 
+def test_closed_feeds_are_forgotten_but_their_frames_counted(manager, clip_dir):
+    import weakref
+    clip = make_clip(clip_dir, 320, 240, fps=25, seconds=1)
+    feed = manager.acquire("FILE-3", parse_source(str(clip)))
+    wait_for(lambda: feed.decoded >= 5, 10, "five frames")
+    manager.release(feed)
+    assert feed.join(5.0)
+    decoded, gone = feed.decoded, weakref.ref(feed)
+    del feed
+    assert manager.decoded_total() == decoded
+    assert gone() is None, "the manager still holds a closed feed (and its frame buffers)"
+
+
 def test_file_source_is_paced_looped_and_scaled(manager, clip_dir):
     clip = make_clip(clip_dir, 320, 240, fps=10, seconds=1)
     feed = manager.acquire("FILE-1", parse_source(str(clip)))
