@@ -1,6 +1,8 @@
 """The wall driven like a user drives it: real key events, real demo decoding, real widgets."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
@@ -89,6 +91,9 @@ def test_tiles_show_live_decoded_frames(make_window, qtbot):
     tiles = win.wall.tiles
     qtbot.waitUntil(lambda: all(t.state is State.LIVE and t.frame_seq > 3 for t in tiles),
                     timeout=20_000)
+    # The status bar (drawn once per change, not per frame) says so.
+    qtbot.waitUntil(lambda: all(re.fullmatch(r"LIVE  <1 s ago  1[0-4] fps(  · sub)?", t.status_text)
+                                for t in tiles), timeout=5_000)
     first = [_tile_pixels(t) for t in tiles]
     seqs = [t.frame_seq for t in tiles]
     qtbot.waitUntil(lambda: all(t.frame_seq > s + 5 for t, s in zip(tiles, seqs)),
@@ -120,6 +125,8 @@ def test_unknown_camera_and_broken_source_are_states_on_tiles(make_window, qtbot
     qtbot.waitUntil(lambda: win.wall.tiles[1].state is State.ERROR, timeout=10_000)
     assert "file not found" in win.wall.tiles[1]._snap.message
     assert win.wall.tiles[2].content.feed is None  # painted as "unknown camera"
+    qtbot.waitUntil(lambda: win.wall.tiles[1].status_text.startswith("ERROR")
+                    and win.wall.tiles[2].status_text == "NOT IN REGISTRY", timeout=5_000)
     qtbot.waitUntil(lambda: win.wall.tiles[0].state is State.LIVE, timeout=20_000)
 
 

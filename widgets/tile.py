@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QFontMetrics,
-                           QImage,
-                           QMouseEvent, QPainter, QPaintEvent, QPen)
+                           QImage, QMouseEvent, QPainter, QPaintEvent, QPen)
 from PySide6.QtWidgets import QWidget
 
 from app.feeds import Feed, Frame
@@ -68,6 +67,7 @@ class TileWidget(QWidget):
         self._overlay_key: tuple | None = None
         self._bars: tuple[QImage, QImage, int] | None = None
         self._bars_key: tuple | None = None
+        self.status_text = ""  # what the status bar says, as last drawn
         self._press: QPoint | None = None
         self.paints = 0
         self.frames_shown = 0  # new frames taken from the slot (the displayed frame rate)
@@ -140,7 +140,7 @@ class TileWidget(QWidget):
                 snap = feed.snapshot()
         if snap is not None:
             self._snap = snap
-            key = (snap.state, snap.message, _age_text(snap.frame_age_s), round(snap.fps))
+            key = (snap.state, snap.message, _status_age(snap), round(snap.fps))
             if key != self._overlay_key:
                 self._overlay_key = key
                 changed = True
@@ -227,7 +227,7 @@ class TileWidget(QWidget):
         else:
             status = state.value.upper()
             if snap and snap.frame_age_s is not None:
-                status += f"  {_age_text(snap.frame_age_s)} ago"
+                status += f"  {_status_age(snap)} ago"
             if state is State.LIVE and snap:
                 status += f"  {snap.fps:.0f} fps"
             if c.stream == "sub":
@@ -241,7 +241,7 @@ class TileWidget(QWidget):
         p.setPen(colour.lighter(150) if state is not State.LIVE else QColor(220, 255, 220))
         p.drawText(QRect(9, 0, width - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
         p.end()
-        self._bars, self._bars_key = (top, bottom, bar_h), key
+        self._bars, self._bars_key, self.status_text = (top, bottom, bar_h), key, status
         return self._bars
 
     def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
@@ -326,6 +326,14 @@ def _bar_image(width: int, height: int) -> QImage:
     img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(Qt.GlobalColor.transparent)
     return img
+
+
+def _status_age(snap: Snapshot) -> str:
+    """The age of the newest frame as the status line shows it. A live stream's frames are
+    under a second old: "<1 s" rather than tenths that would redraw the bar at every look."""
+    if snap.state is State.LIVE and snap.frame_age_s is not None and snap.frame_age_s < 1.0:
+        return "<1 s"
+    return _age_text(snap.frame_age_s)
 
 
 def _age_text(age: float | None) -> str:
