@@ -333,8 +333,8 @@ class BufferPool:
                 return buf
         buf = np.empty(shape, np.uint8)
         self.allocated += 1
-        self._buffers = [b for b in self._buffers if b.shape == shape][-(self._keep - 1):]
-        self._buffers.append(buf)
+        same = [b for b in self._buffers if b.shape == shape]  # other sizes are done with
+        self._buffers = same[max(0, len(same) - self._keep + 1):] + [buf]
         return buf
 
 
@@ -384,9 +384,13 @@ class FeedManager:
 
     def _prune_retired(self) -> None:
         """Forget finished feeds (their buffers go with them); keep their frame counts."""
-        done = [f for f in self._retired if not f.alive]
-        self._decoded_closed += sum(f.decoded for f in done)
-        self._retired = [f for f in self._retired if f.alive]
+        alive = []
+        for f in self._retired:  # one look at each: a feed ending meanwhile is counted once
+            if f.alive:
+                alive.append(f)
+            else:
+                self._decoded_closed += f.decoded
+        self._retired = alive
 
     def decoded_total(self) -> int:
         """Frames decoded by every feed this manager ever opened (for measurements)."""

@@ -206,8 +206,7 @@ class TileWidget(QWidget):
         if self._bars is not None and self._bars_key == key:
             return self._bars
         snap = self._snap
-        state = snap.state if snap else State.CONNECTING
-        colour = STATE_COLOURS[state]
+        state, colour = self._state_colour(c)
         fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
         number = f"#{c.number}  " if c.number else ""
@@ -223,7 +222,6 @@ class TileWidget(QWidget):
         # Status line: state, age of last frame, fps.
         if c.feed is None:
             status = "NOT IN REGISTRY"
-            colour = STATE_COLOURS[State.ERROR]
         else:
             status = state.value.upper()
             if snap and snap.frame_age_s is not None:
@@ -244,10 +242,13 @@ class TileWidget(QWidget):
         self._bars, self._bars_key, self.status_text = (top, bottom, bar_h), key, status
         return self._bars
 
+    def _state_colour(self, c: TileContent) -> tuple[State, QColor]:
+        state = self._snap.state if self._snap else State.CONNECTING
+        return state, STATE_COLOURS[State.ERROR if c.feed is None else state]
+
     def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
         snap = self._snap
-        state = snap.state if snap else State.CONNECTING
-        colour = STATE_COLOURS[State.ERROR] if c.feed is None else STATE_COLOURS[state]
+        state, colour = self._state_colour(c)
         top, bottom, bar_h = self._overlay_bars(r, c)
         p.drawImage(0, 0, top)
         p.drawImage(0, r.height() - bar_h, bottom)

@@ -252,19 +252,16 @@ class WallWidget(QWidget):
         """Pull the newest frame of every tile; repaint only the tiles that changed."""
         self.ticks += 1
         self._complete_switches()
-        if self.ticks % STATUS_EVERY_TICKS:
-            for tile in self.tiles:
-                tile.refresh()
-            return
+        status_due = self.ticks % STATUS_EVERY_TICKS == 0
         now = time.monotonic()
-        snaps: dict[int, object] = {}
+        snaps: dict[int, object] = {}  # one snapshot per feed, however many tiles show it
         for tile in self.tiles:
             feed = tile.content.feed if tile.content else None
-            if feed is None:
-                continue
-            snap = snaps.get(id(feed))
-            if snap is None:
-                snap = snaps[id(feed)] = feed.status.snapshot(now)
+            snap = None
+            if status_due and feed is not None:
+                snap = snaps.get(id(feed))
+                if snap is None:
+                    snap = snaps[id(feed)] = feed.status.snapshot(now)
             tile.refresh(snap)
 
     # -- mouse ------------------------------------------------------------------------------
