@@ -76,15 +76,20 @@ def main(argv: list[str] | None = None) -> int:
         # Chromium refuses to run its sandbox as root (a kiosk or container set-up).
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] += " --no-sandbox"
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from app.feeds import FeedManager
+    from app.feeds import FeedManager, configure_decoding
     from app.layouts import LAYOUTS, WallModel
     from app.settings import SettingsStore
     from app.snapshots import SnapshotWriter
     from widgets.main_window import MainWindow
+    from widgets.map_panel import register_schemes
+
+    # Process-wide set-up, explicitly here rather than as side effects of imports.
+    configure_decoding()  # OpenCV/FFmpeg options, before the first stream opens
+    register_schemes()  # the map's mbtiles: scheme, before the QApplication exists
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nazar")
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                         snapshots=SnapshotWriter(args.snapshot_dir),
                         tour_seconds=args.tour_seconds, with_map=not args.no_map)
     if last and not (args.cameras or args.layout):
-        window.wall.current_slot = last.get("current_slot")
+        window.commands.apply_state(last)  # also the saved view it came from
     window.show_registry_problems()
     screens = QGuiApplication.screens()
 
@@ -121,10 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         return screens[n]
 
     screen = screen_arg(args.screen, "--screen")
+    restored = window.restore_window()  # size, position, maximised: as the last run left it
     if screen is not None:
         window.place_on_screen(screen, args.fullscreen)
     elif args.fullscreen:
         window.toggle_fullscreen()
+    elif restored and window.windowState() & Qt.WindowState.WindowMaximized:
+        window.showMaximized()
     else:
         window.show()
     second = screen_arg(args.second_wall, "--second-wall")

@@ -21,37 +21,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-# Read by OpenCV's FFmpeg backend at every open; set before the first capture is created.
-# TCP for RTSP (no UDP packet loss smearing on a busy LAN). A short stream analysis: FFmpeg's
-# default probes ~2 s of video before the first frame (measured: first frame 1.9 s -> 0.63 s
-# on a 15 fps RTSP stream); cameras announce their codec in the RTSP session description.
-# Thread-safe opening, so one dead camera does not hold a process-wide lock while every other
-# stream waits to (re)connect (measured: 6 streams opened in 1.9 s instead of one by one).
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
-                      "rtsp_transport;tcp|analyzeduration;500000")
-os.environ.setdefault("OPENCV_FFMPEG_IS_THREAD_SAFE", "1")
-# FFmpeg's own console messages (e.g. "Connection refused") duplicate what the tile shows.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-# Every stream already has its own worker thread: OpenCV's thread pool would only split each
-# small resize and colour conversion across the cores and pay wake-ups for it (measured, 16
-# RTSP streams on a 4x4 wall: decode + scale + convert 48 -> 36 % of a core).
-cv2.setNumThreads(1)
-
-from app import demo  # noqa: E402
-from app.geometry import fit_size  # noqa: E402
-from app.streams import Backoff, Snapshot, StreamStatus, StreamTimeouts  # noqa: E402
-from app.urls import Source  # noqa: E402
+from app import demo
+from app.geometry import fit_size
+from app.streams import Backoff, StatusReading, StreamStatus, StreamTimeouts
+from app.urls import Source
 
 log = logging.getLogger(__name__)
 
-try:  # OpenCV prints its own FFmpeg warnings; our tile states say it better.
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-except AttributeError:  # pragma: no cover - older builds
-    pass
+_configured = False
+
+
+def configure_decoding() -> None:
+    """Process-wide decoder set-up, done once before the first stream opens (main.py calls
+    it at start; a FeedManager calls it too, so tools and tests cannot forget it). Importing
+    this module changes nothing.
+
+    - Read by OpenCV's FFmpeg backend at every open: TCP for RTSP (no UDP packet loss
+      smearing on a busy LAN), and a short stream analysis: FFmpeg's default probes ~2 s of
+      video before the first frame (measured: first frame 1.9 s -> 0.63 s on a 15 fps RTSP
+      stream); cameras announce their codec in the RTSP session description.
+    - Thread-safe opening, so one dead camera does not hold a process-wide lock while every
+      other stream waits to (re)connect (measured: 6 streams opened in 1.9 s instead of one
+      by one).
+    - FFmpeg's own console messages (e.g. "Connection refused") duplicate what the tile shows.
+    - Every stream already has its own worker thread: OpenCV's thread pool would only split
+      each small resize and colour conversion across the cores and pay wake-ups for it
+      (measured, 16 RTSP streams on a 4x4 wall: decode + scale + convert 48 -> 36 % of a core).
+    """
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
+                          "rtsp_transport;tcp|analyzeduration;500000")
+    os.environ.setdefault("OPENCV_FFMPEG_IS_THREAD_SAFE", "1")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2.setNumThreads(1)
+    try:  # OpenCV prints its own FFmpeg warnings; our tile states say it better.
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except AttributeError:  # pragma: no cover - older builds
+        pass
 
 
 @dataclass(frozen=True)
@@ -211,8 +223,12 @@ class Feed:
             return (max(w for w, _ in self._sizes.values()),
                     max(h for _, h in self._sizes.values()))
 
-    def snapshot(self) -> Snapshot:
-        return self.status.snapshot(self._clock())
+    def reading(self) -> StatusReading:
+        return self.status.reading(self._clock())
+
+    def latest_frame(self) -> Frame | None:
+        """The newest frame (never written again once here): the tiles' read-only view."""
+        return self.slot.get()
 
     def last_full_frame(self) -> np.ndarray | None:
         """A copy of the newest decoded frame at full resolution (for snapshots)."""
@@ -344,6 +360,7 @@ class FeedManager:
     def __init__(self, timeouts: StreamTimeouts | None = None,
                  opener: Callable[..., Opened | None] | None = None,
                  cache_dir: Path | None = None):
+        configure_decoding()
         self.timeouts = timeouts or StreamTimeouts()
         self._cache_dir = cache_dir
         self._opener = opener or self._default_opener

@@ -174,13 +174,6 @@ class Registry:
                          lambda c: c.site or "")
         return [c.id for c in _interleave(police, private)[:count]]
 
-    def place_of(self, cam: Camera) -> str:
-        """Where the camera is, for a tile caption: the site for private cameras, else the PS."""
-        if cam.site and cam.site in self.sites:
-            return self.sites[cam.site].name
-        st = self.stations.get(cam.station)
-        return f"{st.name} PS" if st else cam.station
-
 
 def _interleave(*lists: list[Camera]) -> list[Camera]:
     """[a1, b1, c1, a2, b2, c2, ...]: one from each list in turn."""

@@ -101,6 +101,11 @@ class SettingsStore:
         used = {v.slot for v in self.views()}
         return next((s for s in range(1, MAX_SLOTS + 1) if s not in used), None)
 
+    def rename_view(self, slot: int, name: str) -> None:
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE views SET name = ? WHERE slot = ?", (name, slot))
+
     def delete_view(self, slot: int) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")

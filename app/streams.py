@@ -1,7 +1,7 @@
 """The state of one stream, as plain Python: no threads, no clocks of its own.
 
 The worker thread reports what happened (`opening`, `opened`, `frame`, `failed`,
-`fatal`); the GUI asks `snapshot(now)` what to show. "Stalled" is derived from the age of
+`fatal`); the GUI asks `reading(now)` what to show. "Stalled" is derived from the age of
 the newest frame at the moment of asking, so a worker stuck inside a blocking read still
 shows up as stalled on the tile within `stall_after` seconds.
 """
@@ -53,7 +53,7 @@ class Backoff:
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class StatusReading:
     """What a tile shows about its stream at one moment."""
 
     state: State
@@ -148,7 +148,7 @@ class StreamStatus:
         with self._lock:
             return self._failures
 
-    def snapshot(self, now: float) -> Snapshot:
+    def reading(self, now: float) -> StatusReading:
         with self._lock:
             age = None if self._last_frame_t is None else max(0.0, now - self._last_frame_t)
             state = self._state
@@ -162,5 +162,5 @@ class StreamStatus:
             message = self._message
             if state is State.STALLED:
                 message = f"no new frame for {age:.0f} s"
-            return Snapshot(state, message, age, fps, self._frames, retry,
+            return StatusReading(state, message, age, fps, self._frames, retry,
                             self._first_frame_latency)

@@ -65,7 +65,7 @@ def _tile_streams(win) -> list[dict]:
     for i, t in enumerate(win.wall.tiles):
         if t.content is None:
             continue
-        feed = t.content.feed
+        feed = t.content.source
         frame = feed.slot.get() if feed is not None else None
         out.append({"tile": i, "camera": t.content.camera_id,
                     "stream": win.wall.stream_of(i) or t.content.stream,
@@ -257,7 +257,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     for t in tiles:
         key = t.state.value if t.state else "none"
         states[key] = states.get(key, 0) + 1
-    first_frames = [f.snapshot().first_frame_latency_s for f in feeds.feeds()]
+    first_frames = [f.reading().first_frame_latency_s for f in feeds.feeds()]
     streams_end = _tile_streams(win)
     changes = sum(1 for a, b in zip(streams_start, streams_end) if a["key"] != b["key"])
     tile_sizes = [t.device_size() for t in tiles]
@@ -334,7 +334,7 @@ class _Script:
         if self._current is not None:
             self._finish()
         model = self.wall.model
-        before = {id(t): (t.content.feed if t.content else None) for t in self.wall.tiles}
+        before = {id(t): (t.content.source if t.content else None) for t in self.wall.tiles}
         now = time.monotonic()
         ev = {"at_s": now - self.t0, "action": action, "arg": arg, "tile": model.selected}
         if action == "maximise":
@@ -393,7 +393,7 @@ class _Script:
                 black = True
             if t.state is not State.LIVE:
                 not_live = True
-            feed = t.content.feed
+            feed = t.content.source
             frame = feed.slot.get() if feed is not None else None
             shown = getattr(t, "_frame", None)
             on_feed = (frame is not None and shown is not None

@@ -6,7 +6,7 @@ Generates a registry in memory (the demo registry's divisions, stations and site
 cameras scattered around the police stations, a fifth of them private at the sites), then in a
 real QWebEngineView (offscreen) measures:
 
-- build: `app.mapdata.build_page` in Python (page data, approximate areas, folium, JSON);
+- build: `app.mappage.build_page` in Python (page data, approximate areas, folium, JSON);
 - load: from creating the panel (build, write, load) until the page reports every pin painted
   (the first animation frame after the pins were added to the canvas); the very first load of
   the process also starts Chromium's renderer;
@@ -35,7 +35,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "")
 if os.geteuid() == 0 and "--no-sandbox" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]:
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] += " --no-sandbox"
 
-from app import mapdata  # noqa: E402
+from app import mappage  # noqa: E402
 from app.registry import Coverage, Location, Registry, load_registry  # noqa: E402
 from widgets.map_panel import MapPanel  # noqa: E402  (registers the mbtiles scheme)
 
@@ -77,10 +77,10 @@ def big_registry(n: int, seed: int = 7) -> Registry:
 
 def measure_build(reg: Registry, runs: int) -> tuple[list[float], int]:
     times, size = [], 0
-    mapdata.build_page(reg)  # imports folium once, outside the figures
+    mappage.build_page(reg)  # imports folium once, outside the figures
     for _ in range(runs):
         t0 = time.perf_counter()
-        html = mapdata.build_page(reg)
+        html = mappage.build_page(reg)
         times.append(time.perf_counter() - t0)
         size = len(html.encode("utf-8"))
     return times, size
@@ -137,7 +137,7 @@ def measure_load(app, reg: Registry) -> dict:
     # 1,000 state changes in one call, redrawn.
     ids = list(reg.cameras)[:1000]
     states = {cid: ("live" if i % 3 else "offline") for i, cid in enumerate(ids)}
-    script = mapdata.js_call("Nazar.setStates", states)
+    script = mappage.js_call("Nazar.setStates", states)
     js("(window.__s = null)")
     js("(function(){ var t0 = performance.now(); " + script +
        " requestAnimationFrame(function(){ window.__s = performance.now() - t0; }); })()")

@@ -27,6 +27,11 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
         f"offscreen:configfile={ROOT / 'tests' / 'support' / 'screens.json'}")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
+# What main.py sets up explicitly before the QApplication exists (no import side effects).
+from widgets.map_panel import register_schemes  # noqa: E402
+
+register_schemes()
+
 pytest_plugins = ["tests.support.fixtures"]
 
 DEMO_REGISTRY = ROOT / "cameras.yaml"

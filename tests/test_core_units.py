@@ -111,36 +111,57 @@ def test_wall_model_keeps_cameras_when_layout_shrinks():
     assert m.visible() == [f"C{i}" for i in range(9)] and m.selected == 6
 
 
-def test_wall_model_put_swap_clear():
+def test_wall_model_put_swap_clear_with_typed_events():
     events = []
     m = WallModel(layout=LAYOUTS["2x2"])
-    m.subscribe(lambda: events.append(1))
+    for ev in m.events.all():
+        ev.connect(lambda name=ev.name: events.append(name))
     assert m.put_next_free("A") == 0
+    assert events == ["view", "selection"]  # tile 0 is selected and now shows A
+    events.clear()
     assert m.put_next_free("B") == 1
     assert m.put_next_free("A") == 0  # already shown: not twice
+    assert events == ["view"]  # once: nothing changed the second time
+    events.clear()
     m.swap(0, 1)
     assert m.visible() == ["B", "A", None, None] and m.selected == 1
+    assert events == ["view", "selection"]
+    events.clear()
     m.clear(0)
     assert m.visible() == [None, "A", None, None]
-    assert len(events) == 4
+    assert events == ["view"]  # the selected tile (1) still shows A
+    events.clear()
+    m.select(1)
+    m.go_page(0)
+    assert events == []  # nothing really changed: no event
+
+
+def test_put_next_free_on_a_full_page_never_replaces_a_camera():
+    m = WallModel(layout=LAYOUTS["2x2"], view=["A", "B", "C", "D", "E"])
+    tile = m.put_next_free("X")
+    assert m.view[:5] == ["A", "B", "C", "D", "E"]  # nothing on page 1 was replaced
+    assert m.page == 1 and m.visible()[tile] == "X" and m.visible()[0] == "E"
+    m.go_page(0)
+    tile = m.put_next_free("Y")
+    assert m.view == ["A", "B", "C", "D", "E", "X", "Y"] and m.page == 1
 
 
 # -- stream state machine ------------------------------------------------------------------------
 def test_state_machine_happy_path_and_stall():
     st = StreamStatus(StreamTimeouts(stall_after_s=2.0))
     st.opening(0.0)
-    assert st.snapshot(0.1).state is State.CONNECTING
+    assert st.reading(0.1).state is State.CONNECTING
     for i in range(30):
         st.frame(1.0 + i * 0.1)
-    snap = st.snapshot(3.95)
+    snap = st.reading(3.95)
     assert snap.state is State.LIVE and snap.frames == 30
     assert snap.fps == pytest.approx(10, rel=0.05)
     assert snap.first_frame_latency_s == pytest.approx(1.0)
-    snap = st.snapshot(6.5)  # 2.6 s without a frame
+    snap = st.reading(6.5)  # 2.6 s without a frame
     assert snap.state is State.STALLED and "no new frame for 3 s" in snap.message
     assert snap.fps == 0
     st.frame(6.6)
-    assert st.snapshot(6.7).state is State.LIVE
+    assert st.reading(6.7).state is State.LIVE
 
 
 def test_state_machine_reconnect_then_offline_then_live():
@@ -148,18 +169,18 @@ def test_state_machine_reconnect_then_offline_then_live():
     st.opening(0.0)
     st.frame(0.5)
     st.failed(6.0, "read timeout", retry_in_s=1.0)
-    snap = st.snapshot(6.2)
+    snap = st.reading(6.2)
     assert snap.state is State.RECONNECTING and snap.retry_in_s == pytest.approx(0.8)
     st.opening(7.0)
-    assert st.snapshot(7.0).state is State.RECONNECTING
+    assert st.reading(7.0).state is State.RECONNECTING
     st.failed(7.5, "cannot connect", 2.0)
     st.opening(9.5)
     st.failed(10.0, "cannot connect", 4.0)
-    assert st.snapshot(10.0).state is State.OFFLINE
+    assert st.reading(10.0).state is State.OFFLINE
     st.opening(14.0)
-    assert st.snapshot(14.0).state is State.OFFLINE  # still offline while retrying
+    assert st.reading(14.0).state is State.OFFLINE  # still offline while retrying
     st.frame(14.5)
-    assert st.snapshot(14.6).state is State.LIVE and st.failures == 0
+    assert st.reading(14.6).state is State.LIVE and st.failures == 0
 
 
 def test_error_and_closed_are_final():
@@ -168,10 +189,10 @@ def test_error_and_closed_are_final():
     st.fatal("file not found: /x.mp4")
     st.frame(1.0)
     st.failed(1.0, "x", 1.0)
-    snap = st.snapshot(2.0)
+    snap = st.reading(2.0)
     assert snap.state is State.ERROR and snap.message == "file not found: /x.mp4"
     st.closed()
-    assert st.snapshot(2.0).state is State.CLOSED
+    assert st.reading(2.0).state is State.CLOSED
 
 
 def test_backoff_grows_with_jitter_and_caps():

@@ -106,13 +106,13 @@ def test_file_source_is_paced_looped_and_scaled(manager, clip_dir):
     frame = feed.slot.get()
     assert frame.image.shape == (120, 160, 4)  # fitted into 160x160, aspect kept
     assert frame.source_size == (320, 240)
-    assert feed.snapshot().state is State.LIVE
+    assert feed.reading().state is State.LIVE
 
 
 def test_missing_file_is_an_error_state_not_a_crash(manager, tmp_path):
     feed = manager.acquire("GONE", parse_source(str(tmp_path / "gone.mp4")))
-    wait_for(lambda: feed.snapshot().state is State.ERROR, 5, "the error state")
-    assert "file not found" in feed.snapshot().message
+    wait_for(lambda: feed.reading().state is State.ERROR, 5, "the error state")
+    assert "file not found" in feed.reading().message
     assert feed.join(5)
 
 
@@ -131,9 +131,9 @@ def test_one_stream_per_camera_and_closed_when_released(manager):
     b = manager.acquire("CAM", src)
     assert a is b and len(manager.feeds()) == 1
     manager.release(a)
-    assert a.alive or a.snapshot().state is State.CLOSED
+    assert a.alive or a.reading().state is State.CLOSED
     manager.release(b)
-    assert manager.feeds() == [] and a.snapshot().state is State.CLOSED
+    assert manager.feeds() == [] and a.reading().state is State.CLOSED
     assert a.join(10)
 
 
@@ -150,7 +150,7 @@ def test_http_mjpeg_source_like_a_cheap_dvr(manager, clip_dir):
         feed = manager.acquire("DVR-1", parse_source(f"http://127.0.0.1:{port}/video.mjpg"))
         wait_for(lambda: feed.slot.seq >= 10, 20, "MJPEG frames over HTTP")
         assert feed.slot.get().source_size == (320, 240)
-        assert feed.snapshot().state is State.LIVE
+        assert feed.reading().state is State.LIVE
     finally:
         server.kill()
         server.wait()
@@ -159,11 +159,11 @@ def test_http_mjpeg_source_like_a_cheap_dvr(manager, clip_dir):
 def test_unreachable_camera_backs_off_and_goes_offline(manager):
     port = free_port()  # nothing listens here: connection refused at once
     feed = manager.acquire("DEAD", parse_source(f"rtsp://viewer:pw@127.0.0.1:{port}/x"))
-    wait_for(lambda: feed.snapshot().state is State.RECONNECTING, 10, "reconnecting")
-    snap = feed.snapshot()
+    wait_for(lambda: feed.reading().state is State.RECONNECTING, 10, "reconnecting")
+    snap = feed.reading()
     assert "cannot connect to rtsp://viewer:***@127.0.0.1" in snap.message
     assert snap.retry_in_s is not None
-    wait_for(lambda: feed.snapshot().state is State.OFFLINE, 20, "offline after 3 failures")
+    wait_for(lambda: feed.reading().state is State.OFFLINE, 20, "offline after 3 failures")
     t0 = time.monotonic()
     manager.release(feed)
     assert feed.join(2.0), "a stream waiting to retry must stop at once"

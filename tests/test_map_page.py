@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app import areas, mapdata
+from app.streams import State, StatusReading
+from app import areas, health, mappage, mbtiles, places, search as search_mod
 from app.geometry import distance_m
 from app.registry import MapConfig, load_registry
 from tests.conftest import DEMO_REGISTRY, registry_text
@@ -70,7 +71,7 @@ def data_block(html: str) -> dict:
 
 # -- escaping ----------------------------------------------------------------------------------
 def test_script_json_cannot_end_the_script_element_and_keeps_the_text():
-    text = mapdata.script_json({"n": EVIL_SCRIPT, "b": BENGALI, "amp": "a & b", "ls": "x\u2028y"})
+    text = mappage.script_json({"n": EVIL_SCRIPT, "b": BENGALI, "amp": "a & b", "ls": "x\u2028y"})
     for bad in ("<", ">", "&", "\u2028"):
         assert bad not in text
     assert BENGALI[:5] in text  # Bengali stays readable, not \u-escaped
@@ -78,18 +79,18 @@ def test_script_json_cannot_end_the_script_element_and_keeps_the_text():
 
 
 def test_js_call_escapes_arguments_and_refuses_names_built_from_data():
-    call = mapdata.js_call("Nazar.highlight", EVIL_SCRIPT, True, None)
+    call = mappage.js_call("Nazar.highlight", EVIL_SCRIPT, True, None)
     assert call.startswith("Nazar.highlight(") and call.endswith(");")
     assert "</script" not in call and "<" not in call
     args = json.loads("[" + call[len("Nazar.highlight("):-2] + "]")
     assert args == [EVIL_SCRIPT, True, None]
     for bad in ("alert(1);x", "Nazar.highlight()", "a b", "Nazar[0]", ""):
         with pytest.raises(ValueError):
-            mapdata.js_call(bad)
+            mappage.js_call(bad)
 
 
 def test_registry_text_reaches_the_page_only_as_json_data(evil_registry):
-    html = mapdata.build_page(evil_registry)
+    html = mappage.build_page(evil_registry)
     # Nothing from the registry became markup: the only <img or <b is none at all.
     assert "<img" not in html and "<b>" not in html
     assert html.count("</script>") == html.count("<script")  # no early end of a script
@@ -103,7 +104,7 @@ def test_registry_text_reaches_the_page_only_as_json_data(evil_registry):
 
 
 def test_the_page_has_inline_script_hashes_and_no_unsafe_inline(evil_registry):
-    html = mapdata.build_page(evil_registry)
+    html = mappage.build_page(evil_registry)
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "connect-src 'none'" in csp
@@ -113,7 +114,7 @@ def test_the_page_has_inline_script_hashes_and_no_unsafe_inline(evil_registry):
 
 # -- offline -----------------------------------------------------------------------------------
 def test_the_page_loads_nothing_from_the_network(demo):
-    html = mapdata.build_page(demo)
+    html = mappage.build_page(demo)
     assert not re.search(r"https?://", html), re.findall(r"https?://[^\s\"'<>]+", html)[:5]
     srcs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert srcs, "no assets?"
@@ -126,7 +127,7 @@ def test_the_page_loads_nothing_from_the_network(demo):
 
 
 def test_page_data_has_every_camera_station_site_and_division(demo):
-    data = mapdata.page_data(demo, mapdata.basemap_for(demo.map))
+    data = mappage.page_data(demo, mbtiles.basemap_for(demo.map))
     assert len(data["cameras"]) == len(demo.cameras) == 436
     assert len(data["stations"]) == 84 and len(data["sites"]) == 24
     assert len(data["divisions"]) == 10
@@ -144,29 +145,29 @@ def test_page_data_has_every_camera_station_site_and_division(demo):
 
 
 def test_the_map_opens_on_the_cameras_or_the_configured_centre(demo, write_yaml):
-    data = mapdata.page_data(demo, mapdata.basemap_for(demo.map))
+    data = mappage.page_data(demo, mbtiles.basemap_for(demo.map))
     (s, w), (n, e) = data["fit"]
     lats = [c.location.lat for c in demo.cameras.values()]
     assert (s, n) == (pytest.approx(min(lats)), pytest.approx(max(lats)))
     # One place only (nothing to fit): centred on it.
     one = load_registry(write_yaml(registry_text()))
-    data = mapdata.page_data(one, mapdata.basemap_for(one.map))
+    data = mappage.page_data(one, mbtiles.basemap_for(one.map))
     assert data["fit"] is None and data["centre"] == [22.553, 88.351]
     fixed = load_registry(write_yaml(registry_text(
         extra_top="map: {center: {lat: 22.6, lon: 88.4}, zoom: 15}\n")))
-    data = mapdata.page_data(fixed, mapdata.basemap_for(fixed.map))
+    data = mappage.page_data(fixed, mbtiles.basemap_for(fixed.map))
     assert (data["fit"], data["centre"], data["zoom"]) == (None, [22.6, 88.4], 15)
 
 
 def test_basemap_choice_and_tile_host(tmp_path):
-    assert mapdata.basemap_for(MapConfig()).kind == "builtin"
+    assert mbtiles.basemap_for(MapConfig()).kind == "builtin"
     tiles = MapConfig(tiles="http://10.1.2.3:8080/osm/{z}/{x}/{y}.png", attribution="© OSM")
-    b = mapdata.basemap_for(tiles)
+    b = mbtiles.basemap_for(tiles)
     assert (b.kind, b.url, b.attribution) == ("tiles", tiles.tiles, "© OSM")
-    assert mapdata.tile_host(tiles) == ("http", "10.1.2.3", 8080)
-    assert mapdata.tile_host(MapConfig(tiles="https://Tiles.KP.local/{z}/{x}/{y}")) == \
+    assert mbtiles.tile_host(tiles) == ("http", "10.1.2.3", 8080)
+    assert mbtiles.tile_host(MapConfig(tiles="https://Tiles.KP.local/{z}/{x}/{y}")) == \
         ("https", "tiles.kp.local", 443)
-    missing = mapdata.basemap_for(MapConfig(mbtiles=tmp_path / "x.mbtiles"), None, "gone")
+    missing = mbtiles.basemap_for(MapConfig(mbtiles=tmp_path / "x.mbtiles"), None, "gone")
     assert (missing.kind, missing.note) == ("builtin", "gone")
 
 
@@ -212,57 +213,69 @@ def test_box_grows_for_points_outside_kolkata():
 # -- picking cameras ---------------------------------------------------------------------------
 def test_cameras_of_an_area_police_first_nearest_first(demo):
     site = next(s for s in demo.sites.values() if len(demo.cameras_of_site(s.id)) > 3)
-    ids = mapdata.cameras_in_area(demo, "site", site.id)
+    ids = places.cameras_in_area(demo, "site", site.id)
     assert sorted(ids) == sorted(c.id for c in demo.cameras_of_site(site.id))
     st_id = demo.sites[site.id].station
-    ids = mapdata.cameras_in_area(demo, "station", st_id)
+    ids = places.cameras_in_area(demo, "station", st_id)
     cams = [demo.cameras[i] for i in ids]
     assert set(ids) == {c.id for c in demo.cameras_of_station(st_id)}
     kinds = [c.is_police for c in cams]
     assert kinds == sorted(kinds, reverse=True)  # police first
-    centre = mapdata.area_centre(demo, "station", st_id)
+    centre = places.area_centre(demo, "station", st_id)
     police = [c for c in cams if c.is_police]
     d = [distance_m(*centre, c.location.lat, c.location.lon) for c in police]
     assert d == sorted(d) and len(d) > 2
     div = demo.stations[st_id].division
-    div_ids = mapdata.cameras_in_area(demo, "division", div)
+    div_ids = places.cameras_in_area(demo, "division", div)
     assert set(div_ids) == {c.id for c in demo.cameras.values()
                             if demo.stations[c.station].division == div}
     for kind, bad in (("station", "nope"), ("site", "<script>"), ("camera", site.id),
                       ("division", None)):
         with pytest.raises(ValueError):
-            mapdata.cameras_in_area(demo, kind, bad)
+            places.cameras_in_area(demo, kind, bad)
 
 
 def test_cameras_in_a_rectangle(demo):
     s, w, n, e = 22.54, 88.34, 22.56, 88.37
-    ids = mapdata.cameras_in_rect(demo, n, e, s, w)  # corners in any order
+    ids = places.cameras_in_rect(demo, n, e, s, w)  # corners in any order
     expect = {c.id for c in demo.cameras.values()
               if s <= c.location.lat <= n and w <= c.location.lon <= e}
     assert set(ids) == expect and len(ids) > 5
     with pytest.raises(ValueError):
-        mapdata.cameras_in_rect(demo, float("nan"), 0, 1, 1)
+        places.cameras_in_rect(demo, float("nan"), 0, 1, 1)
 
 
 # -- states and search -------------------------------------------------------------------------
 def test_camera_state_is_the_best_of_its_feeds_and_only_changes_are_sent():
-    now = mapdata.camera_states([("A", "offline"), ("A", "live"), ("B", "stalled"),
-                                 ("C", "reconnecting"), ("C", "error")])
+    class FakeFeed:
+        def __init__(self, cam, state):
+            self.key, self.camera_id = f"{cam}|{state}", cam
+            reading = StatusReading(State(state), "", None, 0.0, 0)
+            self.status = type("S", (), {"reading": lambda _self, _now: reading})()
+
+    pairs = [("A", "offline"), ("A", "live"), ("B", "stalled"), ("C", "reconnecting"),
+             ("C", "error")]
+    poller = health.StatusPoller(type("M", (), {"feeds": lambda _s: [FakeFeed(*p) for p in pairs]})())
+    polled = []
+    poller.polled.connect(lambda: polled.append(1))
+    poller.poll()
+    now = poller.camera_states
+    assert polled == [1] and poller.live_count() == (1, 5)
     assert now == {"A": "live", "B": "stalled", "C": "reconnecting"}
     later = {"A": "live", "B": "offline"}
-    assert mapdata.state_changes(now, later) == {"B": "offline", "C": "idle"}
-    assert mapdata.state_changes(later, later) == {}
+    assert health.state_changes(now, later) == {"B": "offline", "C": "idle"}
+    assert health.state_changes(later, later) == {}
 
 
 def test_search_by_camera_site_or_station_name_any_bengali_spelling(evil_registry, demo):
-    entries = mapdata.search_entries(evil_registry)
+    entries = search_mod.search_entries(evil_registry)
     decomposed = BENGALI.replace("\u09dc", "\u09a1\u09bc")  # ড় as ড + nukta
     assert decomposed != BENGALI
     for query in (BENGALI[:5], decomposed[:6], "bn-1"):
-        assert [e.id for e in mapdata.search(entries, query)] == ["BN-1"]
-    hits = mapdata.search(mapdata.search_entries(demo), "park street")
+        assert [e.id for e in search_mod.search(entries, query)] == ["BN-1"]
+    hits = search_mod.search(search_mod.search_entries(demo), "park street")
     assert hits[0].kind == "station" and hits[0].id == "park-street"
-    assert mapdata.search(entries, "   ") == []
+    assert search_mod.search(entries, "   ") == []
 
 
 # -- MBTiles -----------------------------------------------------------------------------------
@@ -290,17 +303,17 @@ def make_mbtiles(path: Path, tiles: dict[tuple[int, int, int], tuple[int, int, i
 
 def test_mbtiles_reader_flips_rows_and_checks_the_format(tmp_path):
     path = make_mbtiles(tmp_path / "t.mbtiles", {(3, 5, 1): (0, 0, 255), (3, 5, 6): (255, 0, 0)})
-    mb = mapdata.MBTiles(path)
+    mb = mbtiles.MBTiles(path)
     red = cv2.imdecode(np.frombuffer(mb.tile(3, 5, 1), np.uint8), cv2.IMREAD_COLOR)
     blue = cv2.imdecode(np.frombuffer(mb.tile(3, 5, 6), np.uint8), cv2.IMREAD_COLOR)
     assert tuple(red[0, 0]) == (0, 0, 255) and tuple(blue[0, 0]) == (255, 0, 0)
     assert mb.tile(3, 5, 2) is None and mb.tile(3, 8, 1) is None and mb.tile(-1, 0, 0) is None
     assert mb.mime == "image/png" and mb.zoom_range() == (3, 3)
-    b = mapdata.basemap_for(MapConfig(mbtiles=path), mb)
-    assert (b.kind, b.url, b.max_native_zoom) == ("mbtiles", mapdata.MBTILES_URL, 3)
+    b = mbtiles.basemap_for(MapConfig(mbtiles=path), mb)
+    assert (b.kind, b.url, b.max_native_zoom) == ("mbtiles", mbtiles.MBTILES_URL, 3)
     mb.close()
-    with pytest.raises(mapdata.MBTilesError, match="pbf"):
-        mapdata.MBTiles(make_mbtiles(tmp_path / "v.mbtiles", {}, fmt="pbf"))
+    with pytest.raises(mbtiles.MBTilesError, match="pbf"):
+        mbtiles.MBTiles(make_mbtiles(tmp_path / "v.mbtiles", {}, fmt="pbf"))
     (tmp_path / "junk.mbtiles").write_bytes(b"not sqlite at all" * 100)
-    with pytest.raises(mapdata.MBTilesError):
-        mapdata.MBTiles(tmp_path / "junk.mbtiles")
+    with pytest.raises(mbtiles.MBTilesError):
+        mbtiles.MBTiles(tmp_path / "junk.mbtiles")

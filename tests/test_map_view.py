@@ -19,11 +19,12 @@ from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWidgets import QApplication
 
-from app import mapdata
+from app import mappage, places
 from app.feeds import FeedManager
 from app.geometry import coverage_polygon, distance_m
 from app.layouts import LAYOUTS, WallModel, layout_for
 from app.registry import load_registry
+from app.styles import STATE_STYLES
 from tests.conftest import DEMO_REGISTRY, registry_text
 from tests.test_map_page import (BENGALI, EVIL_CAMERA, EVIL_SCRIPT, evil_registry_text,
                                  make_mbtiles)
@@ -32,9 +33,9 @@ from widgets.map_dock import attach_map_dock
 from widgets.map_panel import MapPanel
 
 LOAD_TIMEOUT = 30_000
-LIVE = "#2fa84f"
-OFFLINE = "#d93636"
-IDLE = "#ffffff"
+LIVE = STATE_STYLES["live"].colour  # the one style table, which the tiles use too
+OFFLINE = STATE_STYLES["offline"].colour
+IDLE = STATE_STYLES["idle"].colour
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def drag(panel, p0, p1, mods=Qt.KeyboardModifier.NoModifier, steps=6):
 
 def element_centre(qtbot, panel, selector: str) -> tuple[float, float]:
     r = js(qtbot, panel, "(function(){var e=document.querySelector("
-                         f"{mapdata.script_json(selector)});"
+                         f"{mappage.script_json(selector)});"
                          "if(!e) return null; var r=e.getBoundingClientRect();"
                          "return [r.left + r.width/2, r.top + r.height/2];})()")
     assert r is not None, f"no element {selector}"
@@ -122,7 +123,7 @@ def lonely_camera(reg, police=True, min_gap_m=150.0):
 
 
 def pin_point(qtbot, panel, camera_id):
-    p = js(qtbot, panel, f"Nazar.pinPoint({mapdata.script_json(camera_id)})")
+    p = js(qtbot, panel, f"Nazar.pinPoint({mappage.script_json(camera_id)})")
     assert p is not None
     w, h = panel.view.width(), panel.view.height()
     assert 0 < p[0] < w and 0 < p[1] < h, f"pin {camera_id} at {p} is outside the {w}x{h} view"
@@ -182,9 +183,9 @@ def map_window(qtbot, write_yaml):
 
 @pytest.fixture
 def make_panel(qtbot, write_yaml):
-    def make(registry=DEMO_REGISTRY, feed_states=None, size=(700, 700)):
+    def make(registry=DEMO_REGISTRY, size=(700, 700)):
         path = registry if isinstance(registry, Path) else write_yaml(registry)
-        panel = MapPanel(load_registry(path), feed_states)
+        panel = MapPanel(load_registry(path))
         qtbot.addWidget(panel)
         panel.resize(*size)
         panel.show()
@@ -314,8 +315,8 @@ def test_police_and_private_pins_look_different(make_panel, qtbot):
     reg = panel.registry
     police = next(c.id for c in reg.cameras.values() if c.is_police)
     private = next(c.id for c in reg.cameras.values() if not c.is_police)
-    a = js(qtbot, panel, f"Nazar.pinStyle({mapdata.script_json(police)})")
-    b = js(qtbot, panel, f"Nazar.pinStyle({mapdata.script_json(private)})")
+    a = js(qtbot, panel, f"Nazar.pinStyle({mappage.script_json(police)})")
+    b = js(qtbot, panel, f"Nazar.pinStyle({mappage.script_json(private)})")
     assert a["shape"] != b["shape"] and a["stroke"] != b["stroke"]
 
 
@@ -324,17 +325,20 @@ def test_camera_colours_follow_the_feed_states_live(make_panel, qtbot):
     a, b = list(reg.cameras)[:2]
     states = {a: "live", b: "connecting"}
     sent: list[dict] = []
-    panel = make_panel(feed_states=lambda: list(states.items()))
+    panel = make_panel()
     orig = panel.set_states
     panel.set_states = lambda changes: (sent.append(dict(changes)), orig(changes))
 
     def fill(cam):
-        return js(qtbot, panel, f"Nazar.pinStyle({mapdata.script_json(cam)}).fill")
+        return js(qtbot, panel, f"Nazar.pinStyle({mappage.script_json(cam)}).fill")
 
+    panel.push_states(states)  # as the window's one status poller does
     qtbot.waitUntil(lambda: fill(a) == LIVE, timeout=5000)
     states[a] = "offline"
+    panel.push_states(states)
     qtbot.waitUntil(lambda: fill(a) == OFFLINE, timeout=5000)
     del states[b]
+    panel.push_states(states)
     qtbot.waitUntil(lambda: fill(b) == IDLE, timeout=5000)
     # Only changes were sent, never the whole list again.
     qtbot.waitUntil(lambda: {a: "offline"} in sent and {b: "idle"} in sent, timeout=5000)
@@ -346,18 +350,18 @@ def test_pins_take_the_state_of_the_walls_own_feeds(map_window, qtbot):
     reg = load_registry(DEMO_REGISTRY)
     cam = next(iter(reg.cameras))
     win, panel = map_window(view=[cam])
-    colours = {"connecting": "#9aa3ad", "reconnecting": "#f08c00", "offline": OFFLINE}
+    colours = {name: style.colour for name, style in STATE_STYLES.items()}
 
     def shown():
         feeds = [f for f in win.feeds.feeds() if f.camera_id == cam]
         if not feeds:
             return False
-        state = feeds[0].snapshot().state.value
-        fill = js(qtbot, panel, f"Nazar.pinStyle({mapdata.script_json(cam)}).fill")
+        state = feeds[0].reading().state.value
+        fill = js(qtbot, panel, f"Nazar.pinStyle({mappage.script_json(cam)}).fill")
         return state == "reconnecting" and fill == colours[state]
     qtbot.waitUntil(shown, timeout=10_000)
     win.model.clear(0)  # off the wall: its feed closes, the pin goes back to "not on the wall"
-    qtbot.waitUntil(lambda: js(qtbot, panel, f"Nazar.pinStyle({mapdata.script_json(cam)}).fill")
+    qtbot.waitUntil(lambda: js(qtbot, panel, f"Nazar.pinStyle({mappage.script_json(cam)}).fill")
                     == IDLE, timeout=5000)
 
 
@@ -369,7 +373,7 @@ def test_coverage_cones_match_the_python_geometry(make_panel, qtbot):
         cov = cam.coverage
         want = coverage_polygon(cam.location.lat, cam.location.lon, cov.bearing, cov.fov,
                                 cov.range_m)
-        got = js(qtbot, panel, f"Nazar.conePoints({mapdata.script_json(cam.id)})")
+        got = js(qtbot, panel, f"Nazar.conePoints({mappage.script_json(cam.id)})")
         assert len(got) >= len(want) - 1
         for (la, lo), (wa, wo) in zip(got, want):
             assert distance_m(la, lo, wa, wo) < 0.05
@@ -400,14 +404,14 @@ def test_picking_an_area_from_the_list_fills_the_wall(map_window, qtbot):
     reg = panel.registry
     assert panel.select_area("station", "park-street")
     qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
-    want = mapdata.cameras_in_area(reg, "station", "park-street")
+    want = places.cameras_in_area(reg, "station", "park-street")
     assert 1 < len(want) <= 64
     assert win.model.view == want
     assert win.model.layout == layout_for(len(want))
     assert [t.content.camera_id for t in win.wall.tiles if t.content] == want
     # A division with more cameras than the largest layout: all of them, paged.
-    div = max(reg.divisions, key=lambda d: len(mapdata.cameras_in_area(reg, "division", d)))
-    want = mapdata.cameras_in_area(reg, "division", div)
+    div = max(reg.divisions, key=lambda d: len(places.cameras_in_area(reg, "division", d)))
+    want = places.cameras_in_area(reg, "division", div)
     assert panel.select_area("division", div)
     qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
     assert win.model.view == want
@@ -430,7 +434,7 @@ def test_drawing_a_rectangle_puts_its_cameras_on_the_wall(map_window, qtbot):
     with qtbot.waitSignal(panel.areaPicked, timeout=5000):
         drag(panel, p0, p1, Qt.KeyboardModifier.ShiftModifier)
     assert panel.last_rect is not None
-    assert win.model.view == mapdata.cameras_in_rect(reg, *panel.last_rect)
+    assert win.model.view == places.cameras_in_rect(reg, *panel.last_rect)
     assert set(win.model.view) == set(inside)
     assert win.model.layout == layout_for(len(inside))
     # Shift-drag selected; it did not pan the map.
@@ -455,7 +459,7 @@ def test_a_station_card_button_picks_its_area_through_the_bridge(map_window, qtb
                             ".textContent") == f"{st.name} PS"
     with qtbot.waitSignal(panel.areaPicked, timeout=5000):
         click(panel, *element_centre(qtbot, panel, '[data-action="pick-station"]'))
-    assert win.model.view == mapdata.cameras_in_area(reg, "station", st.id)
+    assert win.model.view == places.cameras_in_area(reg, "station", st.id)
 
 
 def test_search_finds_areas_and_cameras(map_window, qtbot):
@@ -499,7 +503,7 @@ def test_registry_text_shows_as_text_and_runs_nothing(map_window, qtbot):
         cam = reg.cameras[cam_id]
         js(qtbot, panel, "(Nazar.map().closePopup(), 1)")
         assert js(qtbot, panel, "document.querySelectorAll('.nz-card').length") == 0
-        assert js(qtbot, panel, f"Nazar.focusCamera({mapdata.script_json(cam_id)})") is True
+        assert js(qtbot, panel, f"Nazar.focusCamera({mappage.script_json(cam_id)})") is True
         qtbot.waitUntil(lambda: js(qtbot, panel, "!!document.querySelector('.nz-card-camera')"),
                         timeout=5000)
         seen[cam_id] = js(qtbot, panel, "document.querySelector('.nz-card-camera .nz-title')"

@@ -18,6 +18,7 @@ from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
 from app.streams import State
 from tests.conftest import demo_cameras, registry_text
+from tests.support.dialogs import answer_next_dialog
 from widgets.actions import LAYOUT_KEYS
 from widgets.main_window import MainWindow, WallWindow
 
@@ -221,10 +222,13 @@ def test_saved_views_keys(make_window, qtbot, settings_dir):
     assert win.wall.current_slot == 1
     press(qtbot, win, "Ctrl+3")
     win.model.put("CAM-9", 4)
+    asked = answer_next_dialog("Night shift")  # Ctrl+Shift+S asks for the new view's name
     press(qtbot, win, "Ctrl+Shift+S")
+    assert asked == ["Name of the view:"]
     assert win.wall.current_slot == 2
     views = SettingsStore(settings_dir).views()
     assert [(v.slot, v.layout) for v in views] == [(1, "2x2"), (2, "3x3")]
+    assert views[1].name == "Night shift"
     assert views[0].cameras[:2] == ["CAM-1", "CAM-2"] and views[1].cameras[4] == "CAM-9"
     press(qtbot, win, "Alt+1")
     assert win.model.layout.name == "2x2" and win.model.visible()[:2] == ["CAM-1", "CAM-2"]

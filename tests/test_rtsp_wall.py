@@ -56,11 +56,11 @@ def test_tile_goes_live_dies_with_the_server_and_comes_back(rtsp_wall, qtbot):
     qtbot.waitUntil(lambda: all(t.state is State.LIVE and t.frame_seq > 5 for t in tiles),
                     timeout=15_000)
     for t in tiles:
-        snap = t.content.feed.snapshot()
+        snap = t.content.source.reading()
         assert snap.first_frame_latency_s is not None and snap.first_frame_latency_s < 5
         assert t._frame.source_size == (640, 360)
     # After the burst of buffered frames that follows connecting, the rate settles at 15 fps.
-    qtbot.waitUntil(lambda: all(12 <= t.content.feed.snapshot().fps <= 18 for t in tiles),
+    qtbot.waitUntil(lambda: all(12 <= t.content.source.reading().fps <= 18 for t in tiles),
                     timeout=10_000)
 
     server.kill()

@@ -108,7 +108,7 @@ def test_tiles_show_live_decoded_frames(make_window, qtbot):
         assert frame.image.shape[2] == 4
     # One stream per camera: the same camera on two tiles shares one feed.
     win.model.put("CAM-1", 1)
-    assert tiles[0].content.feed is tiles[1].content.feed
+    assert tiles[0].content.source is tiles[1].content.source
     assert len(win.feeds.feeds()) == 3
 
 
@@ -124,7 +124,7 @@ def test_unknown_camera_and_broken_source_are_states_on_tiles(make_window, qtbot
     win = make_window(cams, view=["CAM-1", "MISSING-FILE", "NOT-THERE", None])
     qtbot.waitUntil(lambda: win.wall.tiles[1].state is State.ERROR, timeout=10_000)
     assert "file not found" in win.wall.tiles[1]._snap.message
-    assert win.wall.tiles[2].content.feed is None  # painted as "unknown camera"
+    assert win.wall.tiles[2].content.source is None  # painted as "unknown camera"
     qtbot.waitUntil(lambda: win.wall.tiles[1].status_text.startswith("ERROR")
                     and win.wall.tiles[2].status_text == "NOT IN REGISTRY", timeout=5_000)
     qtbot.waitUntil(lambda: win.wall.tiles[0].state is State.LIVE, timeout=20_000)

@@ -49,7 +49,7 @@ def child(ready_file: Path) -> int:
     started = time.monotonic()
 
     def check() -> None:
-        live = sum(1 for f in feeds.feeds() if f.snapshot().state.value == "live")
+        live = sum(1 for f in feeds.feeds() if f.reading().state.value == "live")
         if panel.is_ready and (live >= 9 or time.monotonic() - started > 60):
             timer.stop()
             # Central Kolkata, the legend open and one site's card.

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QWidget
 
 from app.layouts import LAYOUTS
+from widgets.wall import WallWidget
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Spec:
     keys: tuple[str, ...]
     menu: str  # "Wall", "Views", "View", "File"
     scope: str  # "window" or "wall"
-    run: Callable  # run(window) -> None; window is a MainWindow or a WallWindow
+    command: str  # the command it runs (app.commands.COMMANDS)
+    args: tuple = ()
     family: str = ""  # rows with the same family are one line in the help and the README
 
 
@@ -46,54 +48,54 @@ def specs() -> list[Spec]:
     out: list[Spec] = []
     for name in LAYOUTS:
         out.append(Spec(f"layout_{name}", _layout_text(name), (LAYOUT_KEYS[name],), "Wall",
-                        "window", lambda w, n=name: w.wall.set_layout(n)))
+                        "window", "set_layout", (name,)))
     moves = (("left", "Left", -1, 0), ("right", "Right", 1, 0), ("up", "Up", 0, -1),
              ("down", "Down", 0, 1))
     for name, key, dx, dy in moves:
         out.append(Spec(f"select_{name}", f"Select the tile {name}", (key,), "Wall", "wall",
-                        lambda w, dx=dx, dy=dy: w.wall.model.move_selection(dx, dy),
-                        family="Move the selection between tiles"))
+                        "move_selection", (dx, dy), family="Move the selection between tiles"))
     out += [
         Spec("maximise", "Maximise / restore the selected tile", ("Return", "Enter"), "Wall",
-             "wall", lambda w: w.wall.toggle_maximised()),
-        Spec("clear_tile", "Clear the selected tile", ("Del",), "Wall", "wall",
-             lambda w: w.wall.clear_selected()),
-        Spec("next_page", "Next page", ("PgDown",), "Wall", "wall",
-             lambda w: w.wall.model.next_page()),
-        Spec("prev_page", "Previous page", ("PgUp",), "Wall", "wall",
-             lambda w: w.wall.model.prev_page()),
+             "wall", "maximise"),
+        Spec("clear_tile", "Clear the selected tile", ("Del",), "Wall", "wall", "clear_tile"),
+        Spec("next_page", "Next page", ("PgDown",), "Wall", "wall", "next_page"),
+        Spec("prev_page", "Previous page", ("PgUp",), "Wall", "wall", "prev_page"),
+        Spec("undo", "Undo: the wall as it was before the last change", ("Ctrl+Z",), "Wall",
+             "window", "undo"),
+        Spec("redo", "Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Wall", "window", "redo"),
         Spec("camera_number", "Camera number… (type it, then Enter)", ("Ctrl+G",), "Wall",
-             "window", lambda w: w.start_number_entry()),
-        Spec("tour", "Start / stop the tour", ("Alt+T",), "Wall", "window",
-             lambda w: w.wall.toggle_tour()),
-        Spec("snapshot", "Snapshot of the selected tile", ("Alt+S",), "Wall", "window",
-             lambda w: w.wall.snapshot()),
+             "window", "camera_number"),
+        Spec("tour", "Start / stop the tour", ("Alt+T",), "Wall", "window", "tour"),
+        Spec("snapshot", "Save a picture of the selected tile", ("Alt+S",), "Wall", "window",
+             "snapshot"),
     ]
     for slot in range(1, 10):
         out.append(Spec(f"open_view_{slot}", f"Open saved view {slot}", (f"Alt+{slot}",),
-                        "Views", "window", lambda w, s=slot: w.wall.open_view(s),
+                        "Views", "window", "open_view", (slot,),
                         family="Open saved view 1–9"))
     out += [
-        Spec("next_view", "Next saved view", ("Ctrl+Tab",), "Views", "window",
-             lambda w: w.wall.cycle_view(1)),
+        Spec("next_view", "Next saved view", ("Ctrl+Tab",), "Views", "window", "cycle_view",
+             (1,)),
         Spec("prev_view", "Previous saved view", ("Ctrl+Shift+Tab",), "Views", "window",
-             lambda w: w.wall.cycle_view(-1)),
-        Spec("save_view", "Save the wall as a view", ("Ctrl+S",), "Views", "window",
-             lambda w: w.wall.save_view()),
-        Spec("save_view_new", "Save the wall as a new view", ("Ctrl+Shift+S",), "Views",
-             "window", lambda w: w.wall.save_view(new=True)),
+             "cycle_view", (-1,)),
+        Spec("save_view", "Save the wall as a view (over the view it came from)", ("Ctrl+S",),
+             "Views", "window", "save_view"),
+        Spec("save_view_new", "Save the wall as a new, named view…", ("Ctrl+Shift+S",), "Views",
+             "window", "save_view_as"),
+        Spec("rename_view", "Rename the current view…", ("F2",), "Views", "window",
+             "rename_view"),
+        Spec("delete_view", "Delete the current view…", ("Ctrl+Shift+Del",), "Views", "window",
+             "delete_view"),
         Spec("fullscreen", "Full screen", ("F11", "Alt+Return"), "View", "window",
-             lambda w: w.toggle_fullscreen()),
-        Spec("find_camera", "Find camera…", ("Ctrl+F",), "View", "window",
-             lambda w: w.find_camera()),
-        Spec("map", "Show / hide the map", ("Ctrl+M",), "View", "window",
-             lambda w: w.toggle_map()),
+             "fullscreen"),
+        Spec("find_camera", "Find camera…", ("Ctrl+F",), "View", "window", "find_camera"),
+        Spec("map", "Show / hide the map", ("Ctrl+M",), "View", "window", "map"),
         Spec("second_wall", "Second wall window (next screen)", ("Ctrl+Shift+N",), "View",
-             "window", lambda w: w.open_second_wall()),
-        Spec("back", "Back: restore tile, leave full screen, close help", ("Esc",), "View",
-             "window", lambda w: w.back()),
-        Spec("help", "Keyboard help", ("F1",), "View", "window", lambda w: w.toggle_help()),
-        Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", lambda w: w.quit_app()),
+             "window", "second_wall"),
+        Spec("back", "Back: close help, restore tile, leave full screen; keys back to the wall",
+             ("Esc",), "View", "window", "back"),
+        Spec("help", "Keyboard help", ("F1",), "View", "window", "help"),
+        Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", "quit"),
     ]
     return out
 
@@ -102,7 +104,7 @@ def specs() -> list[Spec]:
 TYPED_ROWS = [("Put camera number N on the selected tile", "0–9, then Return")]
 
 
-def install(window: QWidget, wall: QWidget, menubar: QMenuBar | None,
+def install(window: QWidget, wall: WallWidget, menubar: QMenuBar | None,
             only: Callable[[Spec], bool] = lambda s: True) -> dict[str, QAction]:
     """Create the QActions for `window` (and its menus, if it has a menu bar)."""
     actions: dict[str, QAction] = {}
@@ -113,7 +115,7 @@ def install(window: QWidget, wall: QWidget, menubar: QMenuBar | None,
         act = QAction(spec.text, window)
         act.setObjectName(spec.name)
         act.setShortcuts([QKeySequence(k) for k in spec.keys])
-        act.triggered.connect(lambda _=False, s=spec: s.run(window))
+        act.triggered.connect(lambda _=False, s=spec: wall.execute(s.command, *s.args))
         if spec.scope == "wall":
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             wall.addAction(act)

@@ -7,11 +7,33 @@ from PySide6.QtCore import (QMimeData, QModelIndex, QSortFilterProxyModel, Qt, S
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
+from app import labels
 from app.registry import Camera, Registry
+from app.search import SearchService
 from widgets.tile import CAMERA_MIME
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2  # "division", "station", "site", "camera"
+ID_ROLE = Qt.ItemDataRole.UserRole + 3  # the id of the division, station, site or camera
+
+
+class _SearchFilter(QSortFilterProxyModel):
+    """Shows what the search service found (and, under a found area, all of it)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.hits: set[tuple[str, str]] | None = None  # None: no search, show everything
+
+    def set_hits(self, hits: set[tuple[str, str]] | None) -> None:
+        self.beginFilterChange()
+        self.hits = hits
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
+        if self.hits is None:
+            return True
+        idx = self.sourceModel().index(row, 0, parent)
+        return (idx.data(KIND_ROLE), idx.data(ID_ROLE)) in self.hits
 
 
 class _Model(QStandardItemModel):
@@ -32,18 +54,19 @@ class _Model(QStandardItemModel):
 class CameraTree(QWidget):
     cameraActivated = Signal(str)  # double-click or Enter on a camera
 
-    def __init__(self, registry: Registry, parent: QWidget | None = None):
+    def __init__(self, registry: Registry, parent: QWidget | None = None,
+                 search: SearchService | None = None):
         super().__init__(parent)
         self.registry = registry
+        self.search_service = search or SearchService(registry)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Find camera, site or police station…")
         self.search.setClearButtonEnabled(True)
         self.model = _Model(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = _SearchFilter(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setRecursiveFilteringEnabled(True)
         self.proxy.setAutoAcceptChildRows(True)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTreeView(self)
         self.view.setModel(self.proxy)
         self.view.setHeaderHidden(True)
@@ -63,15 +86,17 @@ class CameraTree(QWidget):
 
     def _populate(self) -> None:
         reg = self.registry
+        self._camera_items: dict[str, QStandardItem] = {}
         root = self.model.invisibleRootItem()
         by_station: dict[str, list[Camera]] = {}
         for cam in reg.cameras.values():
             by_station.setdefault(cam.station, []).append(cam)
         for div in reg.divisions.values():
-            div_item = _item(f"{div.name} Division", "division")
+            div_item = _item(labels.division_label(div), "division", div.id)
             for sid in div.stations:
                 cams = by_station.get(sid, [])
-                st_item = _item(f"{reg.stations[sid].name} PS  ({len(cams)})", "station")
+                st_item = _item(labels.with_count(labels.station_of(reg, sid), len(cams)),
+                                "station", sid)
                 sites: dict[str, QStandardItem] = {}
                 for cam in sorted(cams, key=lambda c: (c.site or "", c.name)):
                     parent = st_item
@@ -79,10 +104,11 @@ class CameraTree(QWidget):
                         parent = sites.get(cam.site)
                         if parent is None:
                             site = reg.sites[cam.site]
-                            parent = sites[cam.site] = _item(
-                                f"{site.name}  [{site.kind.replace('_', ' ')}]", "site")
+                            parent = sites[cam.site] = _item(labels.site_label(site), "site",
+                                                             site.id)
                             st_item.appendRow(parent)
-                    cam_item = _item(f"{cam.name}  ({cam.id})", "camera")
+                    cam_item = _item(labels.camera_label(cam), "camera", cam.id)
+                    self._camera_items[cam.id] = cam_item
                     cam_item.setData(cam.id, CAMERA_ID_ROLE)
                     cam_item.setToolTip(self._tooltip(cam))
                     cam_item.setDragEnabled(True)
@@ -97,15 +123,29 @@ class CameraTree(QWidget):
         return "\n".join(lines)
 
     def _filter(self, text: str) -> None:
-        # Bengali has two spellings of some letters (precomposed or with a nukta): compare NFC.
-        self.proxy.setFilterFixedString(unicodedata.normalize("NFC", text.strip()))
+        """Show what the one search service finds (the map's search finds the same)."""
+        if text.strip():
+            hits = {(e.kind, e.id) for e in self.search_service.find(text, limit=1_000_000)}
+            self.proxy.set_hits(hits)
+        else:
+            self.proxy.set_hits(None)
         if text.strip():
             self.view.expandAll()
         else:
             self.view.collapseAll()
 
     def first_match(self) -> QModelIndex | None:
-        """The first camera row the filter shows (depth first)."""
+        """The best camera the search found (the search service's order), else the first
+        camera row the filter shows (depth first)."""
+        text = self.search.text()
+        if text.strip():
+            for hit in self.search_service.find(text, limit=1, kinds=("camera",)):
+                item = self._camera_items.get(hit.id)
+                if item is not None:
+                    idx = self.proxy.mapFromSource(item.index())
+                    if idx.isValid():
+                        return idx
+
         def walk(parent: QModelIndex) -> QModelIndex | None:
             for row in range(self.proxy.rowCount(parent)):
                 idx = self.proxy.index(row, 0, parent)
@@ -133,9 +173,10 @@ class CameraTree(QWidget):
         self.search.selectAll()
 
 
-def _item(text: str, kind: str) -> QStandardItem:
+def _item(text: str, kind: str, item_id: str) -> QStandardItem:
     item = QStandardItem(unicodedata.normalize("NFC", text))
     item.setData(kind, KIND_ROLE)
+    item.setData(item_id, ID_ROLE)
     item.setEditable(False)
     item.setDragEnabled(kind == "camera")
     return item

@@ -1,14 +1,23 @@
-"""The main window (wall, camera tree, menus) and a second wall window for another screen."""
+"""The main window (wall, camera tree, menus) and a second wall window for another screen.
+
+Both are the `Host` of their wall's commands (app/commands.py): they do what needs Qt
+(questions, full screen, other windows) and show results. They hold no wall rules.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QVBoxLayout,
-                               QWidget)
+import base64
 
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
+from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QLineEdit,
+                               QMainWindow, QMessageBox, QVBoxLayout, QWidget)
+
+from app.commands import CommandError
 from app.feeds import FeedManager
+from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
 from app.registry import Registry
+from app.search import SearchService
 from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
 from widgets import actions as shortcut_actions
@@ -18,19 +27,44 @@ from widgets.map_dock import attach_map_dock
 from widgets.message_bar import MessageBar
 from widgets.wall import WallWidget
 
+FOCUS_STYLE = ("QDockWidget[keys=\"true\"] { border: 2px solid #ffd600; }"
+               "QDockWidget[keys=\"true\"]::title { background: #ffd600; color: black; }")
+
 
 class _WallWindowMixin:
-    """What the main window and a second wall window share: full screen, Esc, help, state."""
+    """What the main window and a second wall window share: the host side of the commands
+    (questions, full screen, Esc, help) and the wall state kept between runs."""
 
     wall: WallWidget
     help: HelpOverlay
     state_key: str
+    _state_before_fullscreen: Qt.WindowState = Qt.WindowState.WindowNoState
 
+    # -- Host: questions ---------------------------------------------------------------------
+    def confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Nazar", question,  # type: ignore[arg-type]
+                                      QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_text(self, question: str, default: str = "") -> str | None:
+        text, ok = QInputDialog.getText(self, "Nazar", question,  # type: ignore[arg-type]
+                                        QLineEdit.EchoMode.Normal, default)
+        return text if ok else None
+
+    # -- Host: the window --------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():
-            self.showNormal()
             self._leave_fullscreen()
+            before = self._state_before_fullscreen
+            self.setWindowState(before & ~Qt.WindowState.WindowFullScreen)
+            if before & Qt.WindowState.WindowMaximized:
+                self.showMaximized()
+            else:
+                self.showNormal()
         else:
+            self._state_before_fullscreen = self.windowState()
             self._enter_fullscreen()
             screen = self.screen()
             if screen is not None:  # with no window manager (a bare X server) Qt cannot ask
@@ -47,6 +81,7 @@ class _WallWindowMixin:
         self.setScreen(screen)
         geo = screen.availableGeometry()
         if fullscreen:
+            self._state_before_fullscreen = Qt.WindowState.WindowNoState
             self._enter_fullscreen()
             self.setGeometry(screen.geometry())
             self.showFullScreen()
@@ -55,8 +90,8 @@ class _WallWindowMixin:
             self.show()
 
     def back(self) -> None:
-        """Esc: close the help, else restore the maximised tile, else leave full screen,
-        else go back to the wall from wherever the focus is."""
+        """Esc: close the help, else restore the maximised tile, else leave full screen;
+        always give the keyboard back to the wall, from wherever it was."""
         if self.help.isVisible():
             self.help.hide()
         elif self.wall.model.restore():
@@ -74,21 +109,54 @@ class _WallWindowMixin:
     def start_number_entry(self) -> None:
         self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.wall.number_entry = ""
-        self.wall.message.emit("Type the camera number, then Enter")
 
+    def find_camera(self) -> None:
+        raise CommandError("Find camera is in the main window")
+
+    def toggle_map(self) -> None:
+        raise CommandError("The map is in the main window")
+
+    def open_second_wall(self) -> None:
+        raise CommandError("A second wall is opened from the main window")
+
+    # -- state kept between runs -------------------------------------------------------------
     def save_state(self) -> None:
-        if self.wall.store is not None:
-            state = self.wall.model.to_dict()
-            state["current_slot"] = self.wall.current_slot
-            screen = self.screen()
-            state["screen"] = screen.name() if screen else None
-            self.wall.store.put(self.state_key, state)
+        store = self.wall.commands.store
+        if store is None:
+            return
+        state = self.wall.commands.wall_state()
+        screen = self.screen()
+        state["screen"] = screen.name() if screen else None
+        store.put(self.state_key, state)
+        geometry = bytes(self.saveGeometry().data())
+        store.put(f"{self.state_key}:window", {
+            "geometry": base64.b64encode(geometry).decode("ascii"),
+            "maximised": bool(self._normal_state() & Qt.WindowState.WindowMaximized),
+            "fullscreen": self.isFullScreen()})
+
+    def _normal_state(self) -> Qt.WindowState:
+        return self._state_before_fullscreen if self.isFullScreen() else self.windowState()
+
+    def restore_window(self) -> bool:
+        """Size, position and maximised state as the last run left them. False: none kept
+        (the caller shows the window at its default size)."""
+        store = self.wall.commands.store
+        saved = store.get(f"{self.state_key}:window") if store else None
+        if not isinstance(saved, dict) or not isinstance(saved.get("geometry"), str):
+            return False
+        try:
+            ok = self.restoreGeometry(QByteArray(base64.b64decode(saved["geometry"])))
+        except ValueError:
+            return False
+        if ok and saved.get("maximised"):
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        return ok
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.WindowStateChange:
             # Minimised: nobody sees the wall, so nothing is decoded for it.
             self.wall.set_suspended(self.isMinimized())
-        super().changeEvent(event)
+        super().changeEvent(event)  # type: ignore[misc]
 
 
 class MainWindow(_WallWindowMixin, QMainWindow):
@@ -104,6 +172,12 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.second: WallWindow | None = None
         self.setWindowTitle("Nazar: live video wall")
         self.resize(1600, 900)
+        # The one stream-status poller: tiles, status bar and map all read it.
+        self.poller = StatusPoller(feeds)
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_MS)
+        self._poll_timer.timeout.connect(self.poller.poll)
+        self._poll_timer.start()
 
         central = QWidget(self)
         col = QVBoxLayout(central)
@@ -111,13 +185,15 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         col.setSpacing(0)
         self.message_bar = MessageBar(central)
         self.wall = WallWidget(registry, model, feeds, central, store=store, snapshots=snapshots,
-                               tour_seconds=tour_seconds)
+                               tour_seconds=tour_seconds, host=self, poller=self.poller)
+        self.commands = self.wall.commands
         col.addWidget(self.message_bar)
         col.addWidget(self.wall, 1)
         self.setCentralWidget(central)
 
-        self.tree = CameraTree(registry, self)
-        self.tree.cameraActivated.connect(self.open_camera)
+        self.search = SearchService(registry)  # one index: Ctrl+F, map search, area picker
+        self.tree = CameraTree(registry, self, search=self.search)
+        self.tree.cameraActivated.connect(lambda cam: self.wall.execute("open_camera", cam))
         self.tree.search.returnPressed.connect(
             lambda: self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason))
         dock = QDockWidget("Cameras", self)
@@ -130,38 +206,48 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self._dock_was_visible = True
 
         self.status_label = QLabel(self)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.status_label)
         self.actions_by_name = shortcut_actions.install(self, self.wall, self.menuBar())
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
-        self.wall.selectionChanged.connect(lambda _i: self._update_status())
         self.wall.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.wall.tourChanged.connect(lambda _on: self._update_status())
+        self.wall.stateChanged.connect(self._update_status)
+        self.poller.polled.connect(self._update_status)
         if store is not None and store.problem:
             self.message_bar.show_message(store.problem, [])
-        self._status_timer = QTimer(self)
-        self._status_timer.setInterval(1000)
-        self._status_timer.timeout.connect(self._update_status)
-        self._status_timer.start()
         self._update_status()
         # The map (QtWebEngine) is optional so that wall-only tests need not start Chromium.
         self.map_panel = None
+        self.map_dock: QDockWidget | None = None
         if with_map:
             attach_map_dock(self)  # sets self.map_panel and self.map_dock
+        self.setStyleSheet(FOCUS_STYLE)
+        QApplication.instance().focusChanged.connect(self._mark_focus)  # type: ignore[union-attr]
+        self._marking_focus = True
 
+    # -- where the keys go -------------------------------------------------------------------
+    def _mark_focus(self, _old: QWidget | None, now: QWidget | None) -> None:
+        """The dock that has the keyboard gets a yellow frame and title; the wall's selected
+        tile is bright only while the wall has the keys (see TileWidget)."""
+        for dock in (self.tree_dock, self.map_dock):
+            if dock is None:
+                continue
+            inside = now is not None and (now is dock or dock.isAncestorOf(now))
+            if bool(dock.property("keys")) != inside:
+                dock.setProperty("keys", inside)
+                dock.style().unpolish(dock)
+                dock.style().polish(dock)
+
+    # -- Host --------------------------------------------------------------------------------
     def toggle_map(self) -> None:
-        if self.map_panel is None:
-            self.statusBar().showMessage("The map is not available in this window", 5000)
-            return
+        if self.map_panel is None or self.map_dock is None:
+            raise CommandError("The map is not available in this window")
         dock = self.map_dock
         dock.setVisible(not dock.isVisible())
         if dock.isVisible():
             self.map_panel.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    # -- commands ---------------------------------------------------------------------------
-    def open_camera(self, camera_id: str) -> None:
-        """Put a camera on the selected tile if it is empty, else on the next free one."""
-        tile = self.model.put_next_free(camera_id)
-        self.model.select(tile)
+        else:
+            self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def find_camera(self) -> None:
         if self.isFullScreen():
@@ -181,26 +267,32 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.statusBar().show()
         self.tree_dock.setVisible(self._dock_was_visible)
 
-    def open_second_wall(self, screen: QScreen | None = None, fullscreen: bool = True) -> "WallWindow":
-        if self.second is None:
-            store = self.wall.store
-            model = WallModel.from_dict(store.get(WallWindow.state_key, {})) \
-                if store else WallModel()
-            self.second = WallWindow(self.registry, model, self.feeds, store,
-                                     self.wall.snapshots, self.wall.tour_seconds)
-            self.second.destroyed.connect(lambda _=None: setattr(self, "second", None))
+    def open_second_wall(self, screen: QScreen | None = None,
+                         fullscreen: bool = True) -> WallWindow:
         if screen is None:
             others = [s for s in QGuiApplication.screens() if s is not self.screen()]
-            screen = others[0] if others else self.screen()
-            fullscreen = fullscreen and bool(others)
+            if not others:
+                raise CommandError("There is no second screen: connect one for a second wall")
+            screen = others[0]
+        if self.second is None:
+            store = self.wall.commands.store
+            saved = store.get(WallWindow.state_key, {}) if store else {}
+            model = WallModel.from_dict(saved)
+            self.second = WallWindow(self.registry, model, self.feeds, store,
+                                     self.wall.commands.snapshots, self.wall.commands.tour_seconds,
+                                     self.poller)
+            self.second.wall.commands.apply_state(saved if isinstance(saved, dict) else {})
+            self.second.destroyed.connect(lambda _=None: setattr(self, "second", None))
         self.second.place_on_screen(screen, fullscreen)
         self.second.activateWindow()
         return self.second
 
-    def quit_app(self) -> None:
+    def quit(self) -> None:
         if self.second is not None:
             self.second.close()
         self.close()
+
+    quit_app = quit
 
     def show_registry_problems(self) -> None:
         reg = self.registry
@@ -212,21 +304,29 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                    f"{len(reg.cameras)} camera(s) loaded.")
         self.message_bar.show_message(summary, [str(p) for p in reg.problems])
 
-    def _update_status(self) -> None:
-        feeds = self.feeds.feeds()
-        live = sum(1 for f in feeds if f.snapshot().state.value == "live")
+    def status_text(self) -> str:
         m = self.model
+        live, total = self.poller.live_count()
         parts = [f"{len(self.registry.cameras)} cameras", f"layout {m.layout.name}",
                  f"page {m.page + 1}/{m.pages}", f"tile {m.selected + 1}"]
         if self.wall.current_slot:
             parts.append(f"view {self.wall.current_slot}")
         if self.wall.tour is not None:
             parts.append("TOUR")
-        parts.append(f"{live}/{len(feeds)} streams live")
-        self.status_label.setText(" · ".join(parts))
+        parts.append(f"{live}/{total} streams live")
+        return " · ".join(parts)
+
+    def _update_status(self) -> None:
+        text = self.status_text()
+        if text != self.status_label.text():
+            self.status_label.setText(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self._status_timer.stop()
+        self._poll_timer.stop()
+        app = QApplication.instance()
+        if app is not None and self._marking_focus:
+            self._marking_focus = False
+            app.focusChanged.disconnect(self._mark_focus)  # type: ignore[attr-defined]
         self.save_state()
         if self.second is not None:
             self.second.close()
@@ -242,14 +342,14 @@ class WallWindow(_WallWindowMixin, QWidget):
 
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None, snapshots: SnapshotWriter | None,
-                 tour_seconds: float = 10.0):
+                 tour_seconds: float = 10.0, poller: StatusPoller | None = None):
         super().__init__()
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Nazar: second wall")
         self.registry = registry
         self.resize(1280, 720)
         self.wall = WallWidget(registry, model, feeds, self, store=store, snapshots=snapshots,
-                               tour_seconds=tour_seconds)
+                               tour_seconds=tour_seconds, host=self, poller=poller)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.wall)
@@ -258,8 +358,10 @@ class WallWindow(_WallWindowMixin, QWidget):
             only=lambda s: s.name not in ("second_wall", "find_camera", "map"))
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
 
-    def quit_app(self) -> None:
-        QApplication.instance().closeAllWindows()
+    def quit(self) -> None:
+        QApplication.instance().closeAllWindows()  # type: ignore[union-attr]
+
+    quit_app = quit
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()

@@ -5,11 +5,13 @@
 
 - double-click a pin (or "Open on wall" in its card): the camera goes on the selected tile if
   it is empty, else the next free one, and that tile is selected (`window.open_camera`);
-- pick an area (list, card button or a drawn rectangle): its cameras become the wall's view
-  in the smallest grid that fits (paged beyond 8x8);
+- pick an area (list, card button or a drawn rectangle) and "Show on wall": its cameras
+  replace the wall (`show_cameras`: undoable with Ctrl+Z) in the smallest grid that fits
+  (paged beyond 8x8); "Add to wall" adds them to the free tiles (`add_cameras`);
 - click a pin, or find a camera: the wall's tiles showing it are highlighted;
 - the wall's selected tile: its camera's pin is marked on the map;
-- camera colours follow the wall's feed states (polled once a second).
+- camera colours follow the feed states read by the window's one status poller;
+- Esc in the map gives the keyboard back to the wall.
 """
 from __future__ import annotations
 
@@ -45,17 +47,10 @@ class _WindowFollower(QObject):
         return False
 
 
-def feed_states_of(window) -> callable:
-    """(camera id, state) of every open feed of the window's wall."""
-    def states():
-        return [(f.camera_id, f.snapshot().state.value) for f in window.feeds.feeds()]
-    return states
-
-
 def attach_map_dock(window) -> MapPanel:
     """Create the map dock (right side, objectName "mapDock") on a MainWindow and wire it to
-    the window's wall. Returns the panel."""
-    panel = MapPanel(window.registry, feed_states_of(window), window)
+    the window's wall: every request of the map goes through the wall's commands."""
+    panel = MapPanel(window.registry, window, search=window.search)
     dock = QDockWidget("Map", window)
     dock.setObjectName("mapDock")
     dock.setWidget(panel)
@@ -68,26 +63,21 @@ def attach_map_dock(window) -> MapPanel:
     window.map_panel = panel
     dock._follower = _WindowFollower(window, dock, panel)
 
-    wall, model = window.wall, window.model
+    wall = window.wall
 
     def open_camera(camera_id: str) -> None:
-        window.open_camera(camera_id)
-        wall.highlight_camera(camera_id)
-
-    def show_area(ids: list, label: str) -> None:
-        model.set_view(list(ids), layout_for(len(ids)))
-        wall.highlight_camera(None)
-        message = f"{label}: {len(ids)} camera(s) on the wall"
-        if len(ids) > model.layout.tiles:
-            message += f", {model.pages} pages (PgDown / PgUp)"
-        window.statusBar().showMessage(message, 8000)
+        if wall.execute("open_camera", camera_id) is not None:
+            wall.execute("highlight_camera", camera_id)
 
     def wall_selection(_index: int = 0) -> None:
         panel.highlight_camera(wall.selected_camera(), pan=True)
 
     panel.cameraOpenRequested.connect(open_camera)
-    panel.cameraSelected.connect(wall.highlight_camera)
-    panel.areaPicked.connect(show_area)
+    panel.cameraSelected.connect(lambda cam: wall.execute("highlight_camera", cam))
+    panel.areaPicked.connect(lambda ids, label: wall.execute("show_cameras", ids, label))
+    panel.areaAdded.connect(lambda ids, label: wall.execute("add_cameras", ids, label))
+    panel.backRequested.connect(lambda: wall.execute("back"))
     wall.selectionChanged.connect(wall_selection)
     panel.ready.connect(lambda _pins: wall_selection())
+    window.poller.polled.connect(lambda: panel.push_states(window.poller.camera_states))
     return panel

@@ -1,6 +1,6 @@
 """The map panel: an offline Leaflet map of cameras, coverage, sites and areas.
 
-The page is built by `app.mapdata` (folium skeleton, local Leaflet, data as one JSON block),
+The page is built by `app.mappage` (folium skeleton, local Leaflet, data as one JSON block),
 written to a private temporary directory and loaded from there. Nothing leaves the machine:
 
 - a request interceptor on the panel's own (off-the-record) profile refuses every request
@@ -13,7 +13,7 @@ written to a private temporary directory and loaded from there. Nothing leaves t
 The page talks to Python only through a QWebChannel object with a narrow API (`MapBridge`)
 that accepts only ids of known cameras, police stations, divisions and sites. Python talks to
 the page only through `MapPanel.call_js`, whose arguments are JSON-escaped by
-`app.mapdata.js_call`.
+`app.mappage.js_call`.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QIODevice, QModelIndex,
-                            QObject, Qt, QTimer, QUrl, Signal, Slot)
+                            QObject, Qt, QUrl, Signal, Slot)
 import shiboken6
 from PySide6.QtGui import QCloseEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWebChannel import QWebChannel
@@ -38,17 +38,20 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
-from app import mapdata
+from app import labels, mappage, places
+from app.health import state_changes
+from app.mbtiles import MBTILES_SCHEME, Basemap, MBTiles, MBTilesError, basemap_for, tile_host
 from app.registry import Registry
+from app.search import AREA_KINDS, SearchEntry, SearchService
 
 log = logging.getLogger("nazar.map")
 
-_SCHEME = mapdata.MBTILES_SCHEME.encode("ascii")
+_SCHEME = MBTILES_SCHEME.encode("ascii")
 
 
 def register_schemes() -> bool:
-    """Register the `mbtiles:` scheme. Qt allows this only before the QApplication exists,
-    so it runs when this module is imported (main.py imports the widgets first)."""
+    """Register the `mbtiles:` scheme. Qt allows this only before the QApplication exists:
+    main.py (and the tests' set-up) call it before creating one. False: too late."""
     if QWebEngineUrlScheme.schemeByName(_SCHEME).name() == _SCHEME:
         return True
     if QCoreApplication.instance() is not None:
@@ -63,7 +66,8 @@ def register_schemes() -> bool:
     return True
 
 
-SCHEME_REGISTERED = register_schemes()
+def scheme_registered() -> bool:
+    return QWebEngineUrlScheme.schemeByName(_SCHEME).name() == _SCHEME
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
     """Refuses every request that would leave the machine (and local files outside the
     page's own directories). `blocked` lists what was refused, for the log and the tests."""
 
-    LOCAL_SCHEMES = ("qrc", "data", "blob", "about", mapdata.MBTILES_SCHEME)
+    LOCAL_SCHEMES = ("qrc", "data", "blob", "about", MBTILES_SCHEME)
 
     def __init__(self, file_roots: Iterable[Path], tile_host: tuple[str, str, int] | None,
                  parent: QObject | None = None):
@@ -111,7 +115,7 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
 class MBTilesHandler(QWebEngineUrlSchemeHandler):
     """Serves `mbtiles://tiles/{z}/{x}/{y}` from an MBTiles file."""
 
-    def __init__(self, tiles: mapdata.MBTiles, parent: QObject | None = None):
+    def __init__(self, tiles: MBTiles, parent: QObject | None = None):
         super().__init__(parent)
         self.tiles = tiles
         self.served: list[tuple[int, int, int]] = []
@@ -201,7 +205,7 @@ class MapBridge(QObject):
 
     @Slot(str, str)
     def pickArea(self, kind: str, area_id: str) -> None:  # noqa: N802
-        if mapdata.is_known_area(self.registry, kind, area_id):
+        if places.is_known_area(self.registry, kind, area_id):
             self.areaRequested.emit(kind, area_id)
         else:
             self.rejected.append(f"{kind!r} {area_id!r}"[:120])
@@ -229,8 +233,6 @@ class MapBridge(QObject):
 # ---------------------------------------------------------------------------------------------
 # The panel
 # ---------------------------------------------------------------------------------------------
-FeedStates = Callable[[], Iterable[tuple[str, str]]]
-
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -240,22 +242,23 @@ class MapPanel(QWidget):
 
     cameraOpenRequested = Signal(str)  # double-click on a pin, or "Open on wall" in its card
     cameraSelected = Signal(str)  # click on a pin, or a camera found by search
-    areaPicked = Signal(list, str)  # camera ids in wall order, what was picked (for messages)
+    areaPicked = Signal(list, str)  # "Show on wall": camera ids in wall order, what was picked
+    areaAdded = Signal(list, str)  # "Add to wall": the same, to add to the wall's free tiles
+    backRequested = Signal()  # Esc that nothing in the panel used: keys back to the wall
     ready = Signal(int)  # the page is up with this many pins
     pinsDrawn = Signal(int, float)  # pins painted; ms from the page's start to the paint
 
-    STATE_POLL_MS = 1000
-
-    def __init__(self, registry: Registry, feed_states: FeedStates | None = None,
-                 parent: QWidget | None = None):
+    def __init__(self, registry: Registry, parent: QWidget | None = None,
+                 search: SearchService | None = None):
         super().__init__(parent)
         self.registry = registry
-        self.feed_states = feed_states
+        self.search_service = search or SearchService(registry)
         self.is_ready = False
         self.pins = 0
         self.draw_ms: float | None = None
         self._queued: list[str] = []
-        self._states: dict[str, str] = {}
+        self._states: dict[str, str] = {}  # what the page was told
+        self._latest: dict[str, str] = {}  # what the poller said last
         self.last_pick: tuple[str, list[str]] | None = None
         self.last_rect: tuple[float, float, float, float] | None = None
 
@@ -263,8 +266,7 @@ class MapPanel(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Find on map: camera, site or police station…")
         self.search.setClearButtonEnabled(True)
-        self._entries = mapdata.search_entries(registry)
-        self._hits: list[mapdata.SearchEntry] = []
+        self._hits: list[SearchEntry] = []
         self._completion_model = QStandardItemModel(self)
         self.completer = QCompleter(self._completion_model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -281,8 +283,12 @@ class MapPanel(QWidget):
         self._fill_areas()
         self.areas.activated.connect(lambda _i: self._show_current_area())
         self.show_button = QPushButton("Show on wall", self)
-        self.show_button.setToolTip("Put the cameras of this area on the wall")
+        self.show_button.setToolTip("Replace the wall with the cameras of this area "
+                                    "(Ctrl+Z brings the wall back)")
         self.show_button.clicked.connect(self.pick_current_area)
+        self.add_button = QPushButton("Add to wall", self)
+        self.add_button.setToolTip("Add the cameras of this area to the wall's free tiles")
+        self.add_button.clicked.connect(lambda: self.pick_current_area(add=True))
 
         top = QVBoxLayout(self)
         top.setContentsMargins(0, 0, 0, 0)
@@ -292,6 +298,7 @@ class MapPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.areas, 1)
         row.addWidget(self.show_button)
+        row.addWidget(self.add_button)
         top.addLayout(row)
 
         # The web view: its own off-the-record profile with the guard. The profile becomes a
@@ -303,8 +310,8 @@ class MapPanel(QWidget):
             QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
         self._dir = Path(tempfile.mkdtemp(prefix="nazar-map-"))
         self.destroyed.connect(partial(shutil.rmtree, str(self._dir), True))
-        roots = [self._dir, mapdata.RESOURCES, mapdata.leaflet_dir()]
-        self.guard = RequestGuard(roots, mapdata.tile_host(registry.map), self.profile)
+        roots = [self._dir, mappage.RESOURCES, mappage.leaflet_dir()]
+        self.guard = RequestGuard(roots, tile_host(registry.map), self.profile)
         self.profile.setUrlRequestInterceptor(self.guard)
         self.mbtiles_handler: MBTilesHandler | None = None
         basemap = self._basemap()
@@ -339,35 +346,31 @@ class MapPanel(QWidget):
         self.bridge.drawn.connect(self._on_drawn)
         self.view.loadFinished.connect(self._on_load_finished)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.STATE_POLL_MS)
-        self._timer.timeout.connect(self.poll_states)
-
         self.page_path = self._dir / "map.html"
-        self.page_path.write_text(mapdata.build_page(registry, basemap), encoding="utf-8")
+        self.page_path.write_text(mappage.build_page(registry, basemap), encoding="utf-8")
         self.page.home = QUrl.fromLocalFile(str(self.page_path))
         self._set_status(f"{len(registry.cameras)} cameras · loading map…")
         self.view.load(self.page.home)
 
     # -- set-up ------------------------------------------------------------------------------
-    def _basemap(self) -> mapdata.Basemap:
+    def _basemap(self) -> Basemap:
         cfg = self.registry.map
         if cfg.tiles or cfg.mbtiles is None:
-            return mapdata.basemap_for(cfg)
-        if not SCHEME_REGISTERED:
-            problem = ("MBTiles basemap not shown: import widgets.map_panel before the "
-                       "QApplication is created")
+            return basemap_for(cfg)
+        if not scheme_registered():
+            problem = ("MBTiles basemap not shown: widgets.map_panel.register_schemes() "
+                       "must run before the QApplication is created")
             log.error("map: %s", problem)
-            return mapdata.basemap_for(cfg, None, problem)
+            return basemap_for(cfg, None, problem)
         try:
-            tiles = mapdata.MBTiles(cfg.mbtiles)
-        except mapdata.MBTilesError as exc:
+            tiles = MBTiles(cfg.mbtiles)
+        except MBTilesError as exc:
             log.error("map: %s", exc)
-            return mapdata.basemap_for(cfg, None, str(exc))
+            return basemap_for(cfg, None, str(exc))
         self.mbtiles_handler = MBTilesHandler(tiles, self.profile)
         self.profile.installUrlSchemeHandler(_SCHEME, self.mbtiles_handler)
         self.destroyed.connect(tiles.close)
-        return mapdata.basemap_for(cfg, tiles)
+        return basemap_for(cfg, tiles)
 
     def _fill_areas(self) -> None:
         model = QStandardItemModel(self)
@@ -383,18 +386,58 @@ class MapPanel(QWidget):
         reg = self.registry
         for div in reg.divisions.values():
             n = sum(len(reg.cameras_of_station(s)) for s in div.stations)
-            add(f"{div.name} Division ({n})", "division", div.id)
+            add(labels.with_count(labels.division_label(div), n), "division", div.id)
             for sid in div.stations:
-                st = reg.stations[sid]
-                add(f"{st.name} PS ({len(reg.cameras_of_station(sid))})", "station", sid, 1)
+                add(labels.with_count(labels.station_of(reg, sid),
+                                      len(reg.cameras_of_station(sid))), "station", sid, 1)
         if reg.sites:
             add("Sites", None, None)
             for site in sorted(reg.sites.values(), key=lambda s: s.name.casefold()):
-                add(f"{site.name} [{site.kind.replace('_', ' ')}] "
-                    f"({len(reg.cameras_of_site(site.id))})", "site", site.id, 1)
+                add(labels.with_count(labels.site_label(site),
+                                      len(reg.cameras_of_site(site.id))), "site", site.id, 1)
         self.areas.setModel(model)
-        self.areas.setPlaceholderText("Pick a division, police station or site…")
+        # Searchable: typing finds areas through the same search service as the map's search
+        # box and Ctrl+F, so the same text finds the same places everywhere.
+        self.areas.setEditable(True)
+        self.areas.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.areas.lineEdit().setPlaceholderText("Pick or type a division, police station "
+                                                 "or site…")
+        self._area_hits: list[SearchEntry] = []
+        self._area_model = QStandardItemModel(self)
+        self.area_completer = QCompleter(self._area_model, self)
+        self.area_completer.setCompletionMode(
+            QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.areas.setCompleter(self.area_completer)
+        self.areas.lineEdit().textEdited.connect(self._update_area_completions)
+        self.area_completer.activated[QModelIndex].connect(self._on_area_completion)
+        self.areas.lineEdit().returnPressed.connect(self._on_area_return)
         self.areas.setCurrentIndex(-1)
+
+    def _update_area_completions(self, text: str) -> None:
+        self._area_hits = self.search_service.find(text, kinds=AREA_KINDS)
+        self._area_model.clear()
+        for e in self._area_hits:
+            self._area_model.appendRow(QStandardItem(e.label))
+        if self._area_hits:
+            self.area_completer.complete()
+
+    def _on_area_completion(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self._area_hits):
+            hit = self._area_hits[index.row()]
+            self.select_area(hit.kind, hit.id)
+
+    def _on_area_return(self) -> None:
+        hits = self.search_service.find(self.areas.lineEdit().text(), limit=1,
+                                        kinds=AREA_KINDS)
+        if hits:
+            self.select_area(hits[0].kind, hits[0].id)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # An Esc that no child used (the map view, a closed completer): back to the wall.
+        if event.key() == Qt.Key.Key_Escape:
+            self.backRequested.emit()
+            return
+        super().keyPressEvent(event)
 
     # -- page life ---------------------------------------------------------------------------
     def _on_load_finished(self, ok: bool) -> None:
@@ -409,8 +452,7 @@ class MapPanel(QWidget):
         queued, self._queued = self._queued, []
         for script in queued:
             self.page.runJavaScript(script)
-        self.poll_states()
-        self._timer.start()
+        self.push_states(self._latest)
         self._set_status(f"{pins} cameras on the map")
         self.ready.emit(pins)
 
@@ -426,7 +468,7 @@ class MapPanel(QWidget):
                 callback: Callable[[object], None] | None = None) -> None:
         """Call a function of the page with JSON-escaped arguments (queued until the page is
         ready)."""
-        script = mapdata.js_call(function, *args)
+        script = mappage.js_call(function, *args)
         if self.page is None:
             return
         if not self.is_ready:
@@ -446,16 +488,13 @@ class MapPanel(QWidget):
         if states:
             self.call_js("Nazar.setStates", states)
 
-    def poll_states(self) -> None:
-        """Once a second: push only the camera states that changed since the last time."""
-        if self.feed_states is None:
+    def push_states(self, states: dict[str, str]) -> None:
+        """Tell the page the camera states that changed (from the one status poller)."""
+        self._latest = dict(states)
+        if not self.is_ready:
             return
-        try:
-            now = mapdata.camera_states(self.feed_states())
-        except RuntimeError:  # a feed list changing under us: try again next time
-            return
-        changes = mapdata.state_changes(self._states, now)
-        self._states = now
+        changes = state_changes(self._states, self._latest)
+        self._states = dict(self._latest)
         self.set_states(changes)
 
     # -- picking -----------------------------------------------------------------------------
@@ -481,31 +520,31 @@ class MapPanel(QWidget):
         if area is not None:
             self.call_js("Nazar.showArea", *area)
 
-    def pick_current_area(self) -> None:
+    def pick_current_area(self, add: bool = False) -> None:
         area = self.current_area()
         if area is not None:
-            self.pick_area(*area)
+            self.pick_area(*area, add=add)
 
-    def pick_area(self, kind: str, area_id: str) -> None:
-        if not mapdata.is_known_area(self.registry, kind, area_id):
+    def pick_area(self, kind: str, area_id: str, add: bool = False) -> None:
+        if not places.is_known_area(self.registry, kind, area_id):
             return
-        ids = mapdata.cameras_in_area(self.registry, kind, area_id)
-        self._picked(ids, mapdata.area_label(self.registry, kind, area_id))
+        ids = places.cameras_in_area(self.registry, kind, area_id)
+        self._picked(ids, labels.area_label(self.registry, kind, area_id), add)
 
     def pick_rect(self, south: float, west: float, north: float, east: float) -> None:
         self.last_rect = (south, west, north, east)
-        ids = mapdata.cameras_in_rect(self.registry, south, west, north, east)
+        ids = places.cameras_in_rect(self.registry, south, west, north, east)
         self._picked(ids, "the drawn area")
 
-    def _picked(self, ids: list[str], label: str) -> None:
+    def _picked(self, ids: list[str], label: str, add: bool = False) -> None:
         self.last_pick = (label, ids)
         self._set_status(f"{label}: {len(ids)} camera(s)")
         if ids:
-            self.areaPicked.emit(ids, label)
+            (self.areaAdded if add else self.areaPicked).emit(ids, label)
 
     # -- search ------------------------------------------------------------------------------
     def _update_completions(self, text: str) -> None:
-        self._hits = mapdata.search(self._entries, text)
+        self._hits = self.search_service.find(text)
         self._completion_model.clear()
         for e in self._hits:
             self._completion_model.appendRow(QStandardItem(e.label))
@@ -518,11 +557,11 @@ class MapPanel(QWidget):
             self.go_to(self._hits[row])
 
     def _on_return(self) -> None:
-        hits = mapdata.search(self._entries, self.search.text(), limit=1)
+        hits = self.search_service.find(self.search.text(), limit=1)
         if hits:
             self.go_to(hits[0])
 
-    def go_to(self, entry: mapdata.SearchEntry) -> None:
+    def go_to(self, entry: SearchEntry) -> None:
         """Show a search result: a camera's pin (and its tiles), or an area in the list."""
         if entry.kind == "camera":
             self.call_js("Nazar.focusCamera", entry.id)
@@ -538,7 +577,6 @@ class MapPanel(QWidget):
         that order (QtWebEngine wants a page gone before its profile; left to the end of the
         process, the order is chance). Called when the panel or its window closes; the panel
         shows nothing afterwards."""
-        self._timer.stop()
         if self.page is None:
             return
         view, self.page, self.view = self.view, None, None

@@ -9,9 +9,12 @@ from PySide6.QtGui import (QColor, QDrag, QDragEnterEvent, QDropEvent, QFont, QF
                            QImage, QMouseEvent, QPainter, QPaintEvent, QPen)
 from PySide6.QtWidgets import QWidget
 
-from app.feeds import Feed, Frame
+from app.binder import FrameSource
+from app.feeds import Frame
 from app.geometry import centered, fit_size
-from app.streams import Snapshot, State
+from app.labels import abbreviate
+from app.streams import State, StatusReading
+from app.styles import style_of
 
 BACKGROUND = QColor(12, 12, 14)
 CAMERA_MIME = "application/x-nazar-camera"
@@ -27,15 +30,15 @@ def dragged_camera(mime) -> str | None:
         return mime.text()[len(CAMERA_TEXT_PREFIX):].strip() or None
     return None
 
-STATE_COLOURS = {
-    State.CONNECTING: QColor(120, 144, 156),
-    State.LIVE: QColor(46, 160, 67),
-    State.STALLED: QColor(230, 145, 0),
-    State.RECONNECTING: QColor(230, 145, 0),
-    State.OFFLINE: QColor(211, 47, 47),
-    State.ERROR: QColor(211, 47, 47),
-    State.CLOSED: QColor(90, 90, 90),
-}
+_COLOURS: dict[str, QColor] = {}
+
+
+def state_colour(state: State) -> QColor:
+    """The state's colour from the one style table (app/styles.py), as a QColor."""
+    colour = _COLOURS.get(state.value)
+    if colour is None:
+        colour = _COLOURS[state.value] = QColor(style_of(state).colour)
+    return colour
 
 
 @dataclass
@@ -43,7 +46,7 @@ class TileContent:
     camera_id: str
     name: str
     place: str
-    feed: Feed | None  # None: the camera is not in the registry
+    source: FrameSource | None  # None: the camera is not in the registry
     problem: str = ""
     stream: str = "main"  # "main" or "sub": which of the camera's streams is shown
     number: int = 0
@@ -61,9 +64,10 @@ class TileWidget(QWidget):
         self.content: TileContent | None = None
         self.selected = False
         self.highlighted = False  # the camera picked elsewhere (e.g. on the map)
+        self.wall_focused = True  # the wall has the keyboard: the selection is bright
         self._frame: Frame | None = None
         self._image: QImage | None = None
-        self._snap: Snapshot | None = None
+        self._snap: StatusReading | None = None
         self._overlay_key: tuple | None = None
         self._bars: tuple[QImage, QImage, int] | None = None
         self._bars_key: tuple | None = None
@@ -78,57 +82,52 @@ class TileWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(40, 30)
         self._font = QFont(self.font())
-        self._font.setPointSizeF(9)
+        self._font.setPixelSize(12)
         self._big = QFont(self.font())
         self._big.setBold(True)
 
     # -- content ----------------------------------------------------------------------------
     def set_content(self, content: TileContent | None) -> None:
-        if self.content is not None and self.content.feed is not None:
-            self.content.feed.drop_size(id(self))
         self.content = content
         self._frame = None
         self._image = None
         self._snap = None
         self._overlay_key = None
-        self._report_size()
         self.update()
 
-    def switch_feed(self, feed: Feed, stream: str) -> None:
+    def switch_source(self, source: FrameSource | None, stream: str) -> None:
         """Show another stream of the same camera. The current picture stays on the tile
         until the new stream's first frame replaces it: no black gap."""
         if self.content is None:
             return
-        if self.content.feed is not None:
-            self.content.feed.drop_size(id(self))
-        self.content = replace(self.content, feed=feed, stream=stream)
+        self.content = replace(self.content, source=source, stream=stream)
         self._overlay_key = None
-        self._report_size()
 
     def device_size(self) -> tuple[int, int]:
         ratio = self.devicePixelRatioF()
         return int(self.width() * ratio), int(self.height() * ratio)
 
-    def _report_size(self) -> None:
-        if self.content is not None and self.content.feed is not None:
-            self.content.feed.set_size(id(self), *self.device_size())
-
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self._report_size()
+        # Text grows with the tile: ~12 px on a 3x3 wall at 1080p, 9 px at 8x8, 20 px alone.
+        px = max(9, min(20, round(min(self.height() / 22, self.width() / 30))))
+        if self._font.pixelSize() != px:
+            self._font.setPixelSize(px)
+            self._bars_key = None
         super().resizeEvent(event)
 
-    def refresh(self, snap: Snapshot | None = None) -> bool:
+    def refresh(self, snap: StatusReading | None = None) -> bool:
         """Called by the wall's display timer. Pulls the newest frame; repaints if needed.
 
-        snap: the feed's status, which the wall passes a few times a second (not at every
-        tick); without it the overlay keeps its text, unless this is the first frame after
-        a non-live state, which must not be painted under a stale "CONNECTING".
+        snap: the stream's status, which the wall passes a few times a second from the one
+        status poller (not at every tick); without it the overlay keeps its text, unless
+        this is the first frame after a non-live state, which must not be painted under a
+        stale "CONNECTING".
         """
-        feed = self.content.feed if self.content else None
-        if feed is None:
+        source = self.content.source if self.content else None
+        if source is None:
             return False
         changed = False
-        frame = feed.slot.get()
+        frame = source.latest_frame()
         if frame is not None and frame is not self._frame:
             self._frame = frame
             self.frames_shown += 1
@@ -137,7 +136,7 @@ class TileWidget(QWidget):
                                  QImage.Format.Format_RGB32)
             changed = True
             if snap is None and (self._snap is None or self._snap.state is not State.LIVE):
-                snap = feed.snapshot()
+                snap = source.reading()
         if snap is not None:
             self._snap = snap
             key = (snap.state, snap.message, _status_age(snap), round(snap.fps))
@@ -188,7 +187,12 @@ class TileWidget(QWidget):
             p.setPen(QPen(QColor(0, 200, 255), 3, Qt.PenStyle.DashLine))
             p.drawRect(r.adjusted(5, 5, -6, -6))
         if self.selected:
-            p.setPen(QPen(QColor(255, 214, 0), 3))
+            # Bright yellow while the wall has the keyboard; dashed grey while another panel
+            # has it, so the officer sees where the keys go.
+            if self.wall_focused:
+                p.setPen(QPen(QColor(255, 214, 0), 3))
+            else:
+                p.setPen(QPen(QColor(160, 160, 160), 2, Qt.PenStyle.DashLine))
             p.drawRect(r.adjusted(1, 1, -2, -2))
         p.end()
 
@@ -202,16 +206,14 @@ class TileWidget(QWidget):
         """The caption and status bars, drawn once per change of their text or the tile's
         width, not at every frame (text layout was most of a tile's paint time)."""
         key = (self._overlay_key, c.camera_id, c.name, c.place, c.number, c.stream,
-               c.feed is None, r.width())
+               c.source is None, r.width(), self._font.pixelSize())
         if self._bars is not None and self._bars_key == key:
             return self._bars
         snap = self._snap
         state, colour = self._state_colour(c)
         fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
-        number = f"#{c.number}  " if c.number else ""
-        caption = fm.elidedText(f"{number}{c.name}  ·  {c.place}", Qt.TextElideMode.ElideRight,
-                                r.width() - 10)
+        caption = _caption(c, lambda text: fm.horizontalAdvance(text) <= r.width() - 10)
         top = _bar_image(r.width(), bar_h)
         p = QPainter(top)
         p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
@@ -220,10 +222,10 @@ class TileWidget(QWidget):
         p.drawText(QRect(5, 0, r.width() - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
         p.end()
         # Status line: state, age of last frame, fps.
-        if c.feed is None:
+        if c.source is None:
             status = "NOT IN REGISTRY"
         else:
-            status = state.value.upper()
+            status = style_of(state).label
             if snap and snap.frame_age_s is not None:
                 status += f"  {_status_age(snap)} ago"
             if state is State.LIVE and snap:
@@ -244,7 +246,7 @@ class TileWidget(QWidget):
 
     def _state_colour(self, c: TileContent) -> tuple[State, QColor]:
         state = self._snap.state if self._snap else State.CONNECTING
-        return state, STATE_COLOURS[State.ERROR if c.feed is None else state]
+        return state, state_colour(State.ERROR if c.source is None else state)
 
     def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
         snap = self._snap
@@ -252,20 +254,18 @@ class TileWidget(QWidget):
         top, bottom, bar_h = self._overlay_bars(r, c)
         p.drawImage(0, 0, top)
         p.drawImage(0, r.height() - bar_h, bottom)
-        if state is State.LIVE and c.feed is not None:
+        if state is State.LIVE and c.source is not None:
             return
         # Not live: make it unmistakable. Dim the (old) picture and say why, big.
         body = QRect(0, bar_h, r.width(), r.height() - 2 * bar_h)
         p.fillRect(body, QColor(0, 0, 0, 150 if self._image is not None else 0))
         p.setPen(QPen(colour, 4))
         p.drawRect(r.adjusted(2, 2, -3, -3))
-        headline = {State.CONNECTING: "CONNECTING…", State.STALLED: "STALLED",
-                    State.RECONNECTING: "RECONNECTING", State.OFFLINE: "OFFLINE",
-                    State.ERROR: "ERROR", State.CLOSED: "CLOSED"}[state]
+        headline = style_of(state).label + ("…" if state is State.CONNECTING else "")
         detail = c.problem or (snap.message if snap else "")
         if snap and snap.retry_in_s is not None and state in (State.RECONNECTING, State.OFFLINE):
             detail = f"{detail}\nretrying in {snap.retry_in_s:.0f} s"
-        if c.feed is None:
+        if c.source is None:
             headline, detail = "UNKNOWN CAMERA", f"'{c.camera_id}' is not in the registry"
         big = QFont(self._big)
         big.setPixelSize(max(12, min(36, r.height() // 8)))
@@ -329,7 +329,18 @@ def _bar_image(width: int, height: int) -> QImage:
     return img
 
 
-def _status_age(snap: Snapshot) -> str:
+def _caption(c: TileContent, fits) -> str:
+    """"#12  Gariahat Crossing  ·  Gariahat PS" if it fits, else the name alone, shortened
+    word by word ("#12  Gariahat Cr.") rather than cut in the middle of a word."""
+    number = f"#{c.number}  " if c.number else ""
+    full = f"{number}{c.name}  ·  {c.place}"
+    if fits(full):
+        return full
+    name = abbreviate(c.name, lambda text: fits(number + text))
+    return number + name if name else number.strip()
+
+
+def _status_age(snap: StatusReading) -> str:
     """The age of the newest frame as the status line shows it. A live stream's frames are
     under a second old: "<1 s" rather than tenths that would redraw the bar at every look."""
     if snap.state is State.LIVE and snap.frame_age_s is not None and snap.frame_age_s < 1.0:

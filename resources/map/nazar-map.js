@@ -5,21 +5,15 @@
  *  - registry text (names, owners, addresses...) only ever reaches the DOM as textContent
  *    (the el() helper below); never innerHTML, never an HTML string handed to Leaflet;
  *  - cameras are canvas circle/square markers in one interactive canvas (10,000 stay fast);
- *  - Python calls the functions on window.Nazar (arguments JSON-escaped by app.mapdata.js_call);
+ *  - Python calls the functions on window.Nazar (arguments JSON-escaped by app.mappage.js_call);
  *    the page calls Python only through the bridge object's slots, with ids it was given.
  */
 (function () {
   'use strict';
 
-  var STATE_COLOURS = {
-    live: '#2fa84f', stalled: '#f0b400', connecting: '#9aa3ad', reconnecting: '#f08c00',
-    offline: '#d93636', error: '#a51d1d', closed: '#9aa3ad', idle: '#ffffff'
-  };
-  var STATE_TEXT = {
-    live: 'live', stalled: 'stalled (no new picture)', connecting: 'connecting',
-    reconnecting: 'reconnecting', offline: 'offline', error: 'error', closed: 'closed',
-    idle: 'not on the wall'
-  };
+  // Filled from the page data's "styles" (app/styles.py, the one table the tiles use too).
+  var STATE_COLOURS = {};
+  var STATE_TEXT = {};
   var POLICE_STROKE = '#17356e';
   var PRIVATE_STROKE = '#7a2a8c';
   var CONE_LIMIT = 3000; // coverage cones are drawn for at most this many cameras in view
@@ -802,6 +796,10 @@
     extendLeaflet();
     map = leafletMap;
     data = JSON.parse(document.getElementById(dataId).textContent);
+    Object.keys(data.styles).forEach(function (name) {
+      STATE_COLOURS[name] = data.styles[name].colour;
+      STATE_TEXT[name] = data.styles[name].meaning;
+    });
     F = {};
     data.cameraFields.forEach(function (f, i) { F[f] = i; });
     cams = data.cameras.map(function (r) {
