@@ -60,7 +60,9 @@ chain. So after each commit `append` also writes `<log>.head` (JSON: seq and has
 row) atomically, under a lock file `<log>.head.lock` so that it only ever moves forward.
 `verify` reports a log that ends before the head's seq, or whose row at the head's seq has
 another hash. The head can lag by one row (a crash between the commit and the head write), so
-removing only that one row is not seen; it never runs ahead of the log.
+removing only that one row is not seen; it never runs ahead of the log. When `AuditLog` opens a
+log that does not reach its head, it keeps recording, but its first row is an `integrity` event
+saying what was missing, and `verify` reports every such row: a loss never verifies clean.
 
 What the log proves, and what it does not
 -----------------------------------------
@@ -111,6 +113,8 @@ EVENTS: dict[str, str] = {
     "view_start": "a camera started to be shown during an incident",
     "view_stop": "a camera stopped being shown during an incident",
     "refused": "an action was refused (e.g. an incident_only private camera outside an incident)",
+    # Written by AuditLog itself, never by callers: see `AuditLog.__init__`.
+    "integrity": "on opening, the log did not reach its head file: rows missing at the end",
 }
 
 COLUMNS = ("seq", "utc", "ist_offset", "os_user", "host", "event", "incident_id", "data",
@@ -228,10 +232,17 @@ class AuditLog:
             raise AuditError(f"audit log {self.path} cannot be used: {exc}. The file was left "
                              "as it is; move it away (keep it: it is evidence) or point "
                              "Nazar at another file.") from exc
-        # Rows missing at the end (an older copy put back, rows cut off): say so; appending
-        # continues the chain that is there, and verify keeps reporting the loss.
+        # Rows missing at the end (cut off, or an older copy put back): the log keeps
+        # recording from the rows that are there, but first records the loss in itself, so
+        # that it stays visible (verify reports every such row) once the head moves on.
+        self.problem: str | None = None
         problems = _check_head(self._db, self.head_path)
-        self.problem: str | None = "; ".join(problems) if problems else None
+        if problems:
+            self.problem = f"audit log {self.path}: " + "; ".join(problems)
+            head = _read_head(self.head_path)
+            self.append("integrity", None, {"problems": problems,
+                                            "head": head if isinstance(head, dict) else None},
+                        _force_head=True)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
@@ -285,10 +296,12 @@ class AuditLog:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def append(self, event: str, incident_id: str | None, data: dict) -> AuditRow:
+    def append(self, event: str, incident_id: str | None, data: dict, *,
+               _force_head: bool = False) -> AuditRow:
         """Record one event; returns once the row is committed to disk."""
-        if event not in EVENTS:
-            raise ValueError(f"unknown audit event {event!r} (known: {', '.join(EVENTS)})")
+        if event not in EVENTS or (event == "integrity" and not _force_head):
+            raise ValueError(f"unknown audit event {event!r} (known: "
+                             f"{', '.join(e for e in EVENTS if e != 'integrity')})")
         if incident_id is not None:
             if not isinstance(incident_id, str) or not incident_id or _has_control(incident_id):
                 raise ValueError(f"incident_id must be None or a non-empty single-line string, "
@@ -315,18 +328,17 @@ class AuditLog:
                     db.execute("ROLLBACK")
                 raise
             try:
-                self._write_head(row)
+                self._write_head(row, force=_force_head)
             except OSError as exc:  # the row is committed; only the truncation check weakens
                 log.warning("audit head file %s not written: %s", self.head_path, exc)
         return row
 
-    def _write_head(self, row: AuditRow) -> None:
+    def _write_head(self, row: AuditRow, force: bool = False) -> None:
         """Move the head forward to `row` (never back: another process may be further on)."""
         with open(self._lock_path, "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             head = _read_head(self.head_path)
-            if isinstance(head, dict) and isinstance(head.get("seq"), int) \
-                    and head["seq"] >= row.seq:
+            if not force and isinstance(head, dict) and head["seq"] >= row.seq:
                 return
             tmp = self.head_path.with_name(self.head_path.name + ".tmp")
             with open(tmp, "wb") as f:
@@ -429,8 +441,10 @@ def verify(path: Path | str) -> list[str]:
         for r in all_rows:
             expected_seq = prev.seq + 1 if prev else 1
             if r.seq != expected_seq:
-                problems.append(f"seq {r.seq}: expected seq {expected_seq} (rows "
-                                f"{expected_seq}..{r.seq - 1} missing or renumbered)")
+                gap = (f"seq {expected_seq}" if r.seq == expected_seq + 1
+                       else f"seqs {expected_seq}..{r.seq - 1}")
+                problems.append(f"seq {r.seq}: expected seq {expected_seq} ({gap} missing or "
+                                "renumbered)")
             try:
                 ok = row_hash(r.seq, r.utc, r.ist_offset, r.os_user, r.host, r.event,
                               r.incident_id, r.data, r.prev_hash) == r.hash
@@ -442,15 +456,22 @@ def verify(path: Path | str) -> list[str]:
             if r.prev_hash != expected_prev:
                 other = by_hash.get(r.prev_hash)
                 if other is not None:
-                    problems.append(f"seq {r.seq}: chained after seq {other}, not after "
+                    problems.append(f"seq {r.seq}: links to seq {other}, not to "
                                     f"{'seq ' + str(prev.seq) if prev else 'the start'} "
-                                    "(rows out of order)")
+                                    "(a row inserted, or rows out of order)")
                 elif prev is None:
                     problems.append(f"seq {r.seq}: the first row does not start the chain "
                                     "(rows before it removed)")
                 else:
                     problems.append(f"seq {r.seq}: prev_hash does not match seq {prev.seq}'s "
                                     "hash (a row was removed, inserted or changed)")
+            if r.event == "integrity":
+                try:
+                    found = "; ".join(r.payload.get("problems") or [])
+                except (ValueError, AttributeError, TypeError):
+                    found = r.data
+                problems.append(f"seq {r.seq}: Nazar recorded on opening the log that rows were "
+                                f"missing: {found}")
             prev = r
         problems += _check_head(db, head_path(path))
     finally:
