@@ -412,6 +412,8 @@ def rows(path: Path | str, incident_id: str | None = None) -> list[AuditRow]:
         else:
             cur = _select(db, "WHERE incident_id = ?", (incident_id,))
         return [AuditRow(*r) for r in cur]
+    except sqlite3.DatabaseError as exc:
+        raise AuditError(f"audit log {path} cannot be read: {exc}") from exc
     finally:
         db.close()
 

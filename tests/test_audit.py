@@ -164,6 +164,8 @@ def test_a_damaged_file_is_named_and_left_exactly_as_it_was(tmp_path):
     assert (sorted(os.listdir(tmp_path)), _file_state(path)) == before
     problems = verify(path)
     assert len(problems) == 1 and "not a readable SQLite database" in problems[0]
+    with pytest.raises(AuditError, match=re.escape(str(path))):
+        rows(path)
     assert _file_state(path) == before[1]
 
 
