@@ -94,7 +94,7 @@ def test_missing_range_does_not_limit():
     assert covers(4000, 45, 45, 60, None)
 
 
-# -- distance and bearing ---------------------------------------------------------------------------
+# -- distance and bearing -------------------------------------------------------------------------
 # References: geodesic distance and initial azimuth on the WGS84 ellipsoid, computed with
 # geographiclib 2.1 (C. F. F. Karney's algorithm), Geodesic.WGS84.Inverse(lat1, lon1, lat2, lon2),
 # and checked below against a Vincenty (1975) inverse written in this file. Coordinates from
@@ -175,7 +175,7 @@ def test_raw_degrees_would_be_wrong_by_more_than_the_tolerance():
     assert abs(raw - ref_m) > 0.05 * ref_m
 
 
-# -- radius steps and the incident ---------------------------------------------------------------------
+# -- radius steps and the incident ----------------------------------------------------------------
 def test_radius_steps():
     assert RADIUS_STEPS == (100, 250, 500, 1000)
     assert [radius_up(r) for r in (50, 100, 250, 300, 500, 1000, 5000)] == \
@@ -200,7 +200,7 @@ def test_incident_validation_and_utc():
             Incident("x", **{"lat": P[0], "lon": P[1], **bad})
 
 
-# -- selection on a hand-made registry ----------------------------------------------------------------
+# -- selection on a hand-made registry ------------------------------------------------------------
 def cam(cid, bearing_from_p, dist, *, facing=None, fov=60, range_m=100, site=None, extra=""):
     """A camera `dist` metres from P along `bearing_from_p`; facing: its coverage bearing
     ('P' = towards the incident point, None = no coverage)."""
@@ -375,7 +375,7 @@ def test_site_at_uses_the_footprint(write_yaml):
     assert site_at(reg, 22.5014, 88.3625) is None  # just east
 
 
-# -- on the wall ---------------------------------------------------------------------------------------
+# -- on the wall ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("count, name", [(0, "1+5"), (1, "1+5"), (6, "1+5"), (7, "1+7"),
                                          (8, "1+7"), (9, "1+12"), (13, "1+12"), (40, "1+12")])
 def test_alarm_layout_name(count, name):

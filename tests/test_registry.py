@@ -449,7 +449,8 @@ def test_site_footprint_good(write_yaml):
 
 @pytest.mark.parametrize("footprint, field, words", [
     ("    footprint: {lat: 22.5, lon: 88.36}\n", "footprint", "must be a list of at least 3"),
-    ("    footprint:\n      - {lat: 22.5020, lon: 88.3608}\n      - {lat: 22.5008, lon: 88.3624}\n",
+    ("    footprint:\n      - {lat: 22.5020, lon: 88.3608}\n"
+     "      - {lat: 22.5008, lon: 88.3624}\n",
      "footprint", "needs at least 3 points, got 2"),
     (SQUARE.replace("lat: 22.5008, lon: 88.3624", "lat: 95, lon: 88.3624"),
      "footprint[3].lat", "out of range"),
@@ -475,3 +476,20 @@ def test_site_footprint_good(write_yaml):
 def test_site_footprint_bad(write_yaml, footprint, field, words):
     p = _site_problem(write_yaml, footprint)
     assert p.field == field and words in p.message, str(p)
+
+
+def test_bundled_demo_registry_has_the_alarm_fields():
+    reg = load_registry(DEMO_REGISTRY)
+    assert reg.problems == []
+    scm = reg.sites["south-city-mall"].footprint
+    assert scm is not None and len(scm) >= 4
+    assert sum(1 for s in reg.sites.values() if s.kind == "mall" and s.footprint) >= 5
+    private = [c for c in reg.cameras.values() if not c.is_police]
+    assert all(c.level and c.indoor is not None for c in private)
+    assert {reg.cameras[c].level for c in ("SCM-04", "SCM-05", "SCM-08")} == {"L4"}
+    assert reg.cameras["SCM-09"].level == "B1" and reg.cameras["SCM-01"].level == "G"
+    ptz = [c for c in reg.cameras.values() if c.ptz]
+    assert len(ptz) >= 5 and all(c.is_police for c in ptz)
+    only = [c for c in reg.cameras.values() if c.access == "incident_only"]
+    assert 3 <= len(only) and all(not c.is_police for c in only)
+    assert any(c.position_accuracy_m == 30 for c in private)
