@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -63,6 +64,21 @@ def in_coverage(cam_lat: float, cam_lon: float, bearing: float, fov: float, rang
     if fov >= 360.0 or dist < 1e-6:
         return True
     return angle_diff(bearing_deg(cam_lat, cam_lon, lat, lon), bearing) <= fov / 2.0
+
+
+def point_in_polygon(lat: float, lon: float, polygon: Sequence[tuple[float, float]]) -> bool:
+    """Whether (lat, lon) lies inside a polygon of (lat, lon) points (open or closed), by ray
+    casting on plain degrees: right for a building-sized outline, not for one that spans the
+    antimeridian or a pole. A point exactly on an edge may fall either way."""
+    inside = False
+    n = len(polygon)
+    for i in range(n):
+        (y0, x0), (y1, x1) = polygon[i], polygon[(i + 1) % n]
+        if (y0 > lat) != (y1 > lat):
+            x_cross = x0 + (lat - y0) * (x1 - x0) / (y1 - y0)
+            if lon < x_cross:
+                inside = not inside
+    return inside
 
 
 def fit_size(src_w: int, src_h: int, box_w: int, box_h: int) -> tuple[int, int]:

@@ -15,12 +15,15 @@ from typing import Any, Mapping
 
 import yaml
 
+from app.geometry import distance_m
 from app.urls import Source, UrlError, parse_source
 
 SCHEMA_VERSION = 1
 SITE_KINDS = ("mall", "multiplex", "market", "housing", "bank", "office", "petrol_pump",
               "hospital", "hotel", "transport", "other")
 OWNERSHIPS = ("police", "private")
+ACCESS = ("always", "incident_only")  # when a private camera may be watched (see README)
+_LEVEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+-]{0,11}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -82,6 +85,9 @@ class Site:
     address: str
     location: Location
     recorder: Recorder | None = None
+    # The building's outline, at least 3 points in order (not closed: the last point joins
+    # the first). None: not known.
+    footprint: tuple[Location, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,14 +102,23 @@ class Camera:
     main: Source
     sub: Source | None
     recorder: Recorder | None
-    floor: str | None = None
+    level: str | None = None  # the storey, as written: "G", "L4", "B1", "4F", "3" ...
     tags: tuple[str, ...] = ()
     line: int = 0
     number: int = 0  # what the operator types (digits + Enter); see Registry.by_number
+    indoor: bool | None = None  # None: not stated
+    ptz: bool = False  # pan-tilt-zoom: where it points now is unknown
+    position_accuracy_m: float = 0.0  # how far the real camera may be from `location`
+    access: str = "always"  # "incident_only": a private camera watched only in an incident
 
     @property
     def is_police(self) -> bool:
         return self.ownership == "police"
+
+    @property
+    def floor(self) -> str | None:
+        """The old name of `level` (registry files may still say `floor:`)."""
+        return self.level
 
 
 @dataclass(frozen=True)
@@ -366,6 +381,27 @@ def _int(lo: int, hi: int) -> Callable[[Any], int]:
     return check
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {_type_name(value)}")
+    return value
+
+
+def _level(value: Any) -> str:
+    """A storey: a whole number (-20..300) or short text such as G, L4, B1, 4F, UG, P2."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not -20 <= value <= 300:
+            raise _Invalid(f"{value} is out of range (-20 to 300)")
+        return str(value)
+    if isinstance(value, float) and not isinstance(value, bool):
+        raise _Invalid(f"must be a whole number or short text such as G, L4, B1, got {value}")
+    s = _text(value)
+    if not _LEVEL.match(s):
+        raise _Invalid(f"'{s}' is not a level: use a whole number or up to 12 letters and "
+                       "digits, such as G, L4, B1, 4F")
+    return s
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         s = _text(value)
@@ -383,9 +419,10 @@ _MAP_KEYS = ("tiles", "mbtiles", "attribution", "center", "zoom")
 _DIVISION_KEYS = ("id", "name", "stations")
 _STATION_KEYS = ("id", "name", "location", "phone")
 _SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "location",
-              "recorder")
+              "recorder", "footprint")
 _CAMERA_KEYS = ("id", "number", "name", "ownership", "station", "site", "location", "coverage",
-                "streams", "recorder", "floor", "tags")
+                "streams", "recorder", "level", "floor", "indoor", "ptz",
+                "position_accuracy_m", "access", "tags")
 _LOCATION_KEYS = ("lat", "lon")
 _COVERAGE_KEYS = ("bearing", "fov", "range_m")
 _CONTACT_KEYS = ("name", "phone")
@@ -491,6 +528,107 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
     if len(ck.problems) != n:
         return _MISSING
     return Recorder(room=room, retention_days=days, site=site, station=station)
+
+
+FOOTPRINT_MAX_KM = 5.0  # a footprint point this far from the site's location is a mistake
+
+
+def _footprint(ck: _Checker, s: _Map, site_loc: Any, **ctx: Any) -> Any:
+    """A site's outline: a list of at least 3 {lat, lon} points (the first may be repeated
+    at the end to close it). Returns None (not given), the points, or _MISSING (problems)."""
+    if s.get("footprint") is None:
+        return None
+    raw, line = s["footprint"], ck.line_of(s, "footprint")
+    if not isinstance(raw, _List):
+        ck.add(line, "must be a list of at least 3 points {lat, lon}, got "
+               f"{_type_name(raw)}", field="footprint", **ctx)
+        return _MISSING
+    n = len(ck.problems)
+    pts: list[Location] = []
+    lines: list[int] = []
+    for i, (pline, praw) in enumerate(zip(raw.item_lines, raw), start=1):
+        fname = f"footprint[{i}]"
+        pm = ck.mapping(praw, pline, f"footprint point {i}", field=fname, **ctx)
+        if pm is None:
+            continue
+        ck.unknown_keys(pm, _LOCATION_KEYS, prefix=fname, **ctx)
+        lat = ck.get(pm, "lat", _number(-90, 90, "°"), required=True, prefix=fname, **ctx)
+        lon = ck.get(pm, "lon", _number(-180, 180, "°"), required=True, prefix=fname, **ctx)
+        if lat is not _MISSING and lon is not _MISSING:
+            pts.append(Location(lat, lon))
+            lines.append(pline)
+    if len(ck.problems) != n:
+        return _MISSING
+    if len(pts) > 3 and pts[-1] == pts[0]:
+        pts, lines = pts[:-1], lines[:-1]  # written closed, GeoJSON-style
+    if len(pts) < 3:
+        ck.add(line, f"a footprint needs at least 3 points, got {len(pts)}",
+               field="footprint", **ctx)
+        return _MISSING
+    if isinstance(site_loc, Location):
+        for i, (pt, pline) in enumerate(zip(pts, lines), start=1):
+            km = distance_m(site_loc.lat, site_loc.lon, pt.lat, pt.lon) / 1000.0
+            if km > FOOTPRINT_MAX_KM:
+                ck.add(pline, f"point {i} is {km:.1f} km from the site's location (more than "
+                       f"{FOOTPRINT_MAX_KM:g} km; lat and lon swapped?)",
+                       field=f"footprint[{i}]", **ctx)
+                return _MISSING
+    xy = _local_xy(pts)
+    if len(set(xy)) < 3:
+        ck.add(line, f"a footprint needs at least 3 different points, got {len(set(xy))}",
+               field="footprint", **ctx)
+        return _MISSING
+    crossing = _crossing_edges(xy)
+    if crossing:
+        a, b = crossing
+        ck.add(line, f"the footprint's outline crosses itself (the edge from point {a} "
+               f"crosses the edge from point {b}); list the points in order around the "
+               "building", field="footprint", **ctx)
+        return _MISSING
+    area = abs(sum(x0 * y1 - x1 * y0
+                   for (x0, y0), (x1, y1) in zip(xy, xy[1:] + xy[:1]))) / 2.0
+    if area < 1.0:
+        ck.add(line, f"the footprint's points lie on one line (area {area:.1f} m², "
+               "less than 1 m²)", field="footprint", **ctx)
+        return _MISSING
+    return tuple(pts)
+
+
+def _local_xy(pts: list[Location]) -> list[tuple[float, float]]:
+    """Points in metres east/north of the first one (equirectangular; fine for a building).
+    Rounded to a centimetre, so that equal points compare equal."""
+    lat0, lon0 = pts[0].lat, pts[0].lon
+    k = math.cos(math.radians(lat0)) * 111_320.0
+    return [(round((p.lon - lon0) * k, 2), round((p.lat - lat0) * 110_574.0, 2)) for p in pts]
+
+
+def _crossing_edges(xy: list[tuple[float, float]]) -> tuple[int, int] | None:
+    """The first pair of non-adjacent edges that cross (1-based start points), or None."""
+    def orient(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def on_segment(p, q, r) -> bool:  # r on segment pq, given the three are collinear
+        return (min(p[0], q[0]) <= r[0] <= max(p[0], q[0])
+                and min(p[1], q[1]) <= r[1] <= max(p[1], q[1]))
+
+    def cross(p1, p2, q1, q2) -> bool:
+        d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+        d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+        if ((d1 > 0) != (d2 > 0) and d1 != 0 and d2 != 0
+                and (d3 > 0) != (d4 > 0) and d3 != 0 and d4 != 0):
+            return True
+        return ((d1 == 0 and on_segment(q1, q2, p1)) or (d2 == 0 and on_segment(q1, q2, p2))
+                or (d3 == 0 and on_segment(p1, p2, q1)) or (d4 == 0 and on_segment(p1, p2, q2)))
+
+    n = len(xy)
+    edges = [(xy[i], xy[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue  # neighbours share a point
+            if cross(*edges[i], *edges[j]):
+                return i + 1, j + 1
+    return None
 
 
 def _load_map(ck: _Checker, data: _Map, reg: Registry) -> None:
@@ -607,9 +745,11 @@ def _load_sites(ck: _Checker, data: _Map, reg: Registry) -> None:
                    entity=ent)
             continue
         recorder = _recorder(ck, s, reg, entity=ent)
+        footprint = _footprint(ck, s, loc, entity=ent)
         if len(ck.problems) != n:
             continue  # a site with problems is left out; its cameras then report it
-        reg.sites[sid] = Site(sid, name, kind, station, owner, contact, address, loc, recorder)
+        reg.sites[sid] = Site(sid, name, kind, station, owner, contact, address, loc, recorder,
+                              footprint)
 
 
 def _streams(ck: _Checker, m: _Map, cam: str) -> tuple[Source, Source | None] | None:
@@ -686,7 +826,23 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
         recorder = _recorder(ck, c, reg, camera=cam)
         if recorder is None and isinstance(site, str) and site in reg.sites:
             recorder = reg.sites[site].recorder
-        floor = ck.get(c, "floor", _text, required=False, camera=cam)
+        # `level` is the storey; `floor` is its old name (free text), still read.
+        level = ck.get(c, "level", _level, required=False, camera=cam)
+        old_floor = ck.get(c, "floor", _text, required=False, camera=cam)
+        if c.get("level") is not None and c.get("floor") is not None:
+            ck.add(ck.line_of(c, "floor"), "give 'level' or its old name 'floor', not both",
+                   field="floor", camera=cam)
+        elif level is None:
+            level = old_floor
+        indoor = ck.get(c, "indoor", _bool, required=False, default=None, camera=cam)
+        ptz = ck.get(c, "ptz", _bool, required=False, default=False, camera=cam)
+        accuracy = ck.get(c, "position_accuracy_m", _number(0, 5000, " m"), required=False,
+                          default=0.0, camera=cam)
+        access = ck.get(c, "access", _choice(ACCESS), required=False, default="always",
+                        camera=cam)
+        if access == "incident_only" and ownership == "police":
+            ck.add(ck.line_of(c, "access"), "'incident_only' is only for private cameras "
+                   "(a police camera is always available)", field="access", camera=cam)
 
         def tags_check(value: Any) -> tuple[str, ...]:
             if not isinstance(value, list):
@@ -704,7 +860,9 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
         if number:
             numbers_seen[number] = cid
         reg.cameras[cid] = Camera(cid, name, ownership, station, site, loc, coverage,
-                                  streams[0], streams[1], recorder, floor, tags, c.line, number)
+                                  streams[0], streams[1], recorder, level, tags, c.line, number,
+                                  indoor=indoor, ptz=ptz, position_accuracy_m=accuracy,
+                                  access=access)
     _number_cameras(reg)
 
 

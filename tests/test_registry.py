@@ -1,6 +1,7 @@
 """The registry loader: every error case names the file, line, camera and field."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,202 @@ def test_camera_numbers_explicit_and_automatic(write_yaml):
     assert reg.cameras["SCM-04"].number == 1
     assert {reg.cameras["KP-1"].number, reg.cameras["KP-2"].number} == {2, 3}
     assert reg.by_number(1).id == "SCM-04" and reg.by_number(99) is None
+
+
+# -- alarm-mode fields: level, indoor, ptz, position_accuracy_m, access, site footprint ----------
+def _with(cam: str, line: str) -> str:
+    """`cam` with one more line (e.g. '    level: L4') after its ownership line."""
+    return cam.replace("    ownership:", f"{line}\n    ownership:", 1)
+
+
+def _problem_at(reg, text: str, camera: str, field: str) -> str:
+    p = only_problem(reg)
+    assert (p.camera, p.field) == (camera, field)
+    assert Path(p.file).name == "cameras.yaml"
+    assert field.split(".")[0].split("[")[0] in text.splitlines()[p.line - 1]
+    assert f"camera {camera} field '{field}'" in str(p)
+    return p.message
+
+
+@pytest.mark.parametrize("yaml_value, stored", [
+    ("L4", "L4"), ("B1", "B1"), ("G", "G"), ("4", "4"), ("-1", "-1"), ('"4F"', "4F"),
+    ("UG 2", "UG 2"),
+])
+def test_level_good_values(write_yaml, yaml_value, stored):
+    reg = load(write_yaml, _with(GOOD_PRIVATE, f"    level: {yaml_value}"))
+    assert reg.problems == []
+    assert reg.cameras["SCM-04"].level == stored
+    assert reg.cameras["SCM-04"].floor == stored  # the old attribute name still reads
+
+
+@pytest.mark.parametrize("yaml_value, words", [
+    ("4.5", "must be a whole number or short text"),
+    ("999", "out of range"),
+    ("[4]", "must be text"),
+    ('"level four of the east wing"', "is not a level"),
+    ('"#4"', "is not a level"),
+    ("true", "must be text"),
+])
+def test_level_bad_values(write_yaml, yaml_value, words):
+    path = write_yaml(registry_text(GOOD_POLICE + _with(GOOD_PRIVATE, f"    level: {yaml_value}")))
+    reg = load_registry(path)
+    msg = _problem_at(reg, path.read_text(), "SCM-04", "level")
+    assert words in msg
+    assert "SCM-04" not in reg.cameras and "KP-1" in reg.cameras
+
+
+def test_old_floor_field_still_loads_and_conflicts_with_level(write_yaml):
+    reg = load(write_yaml, _with(GOOD_PRIVATE, "    floor: Ground floor (east wing)"))
+    assert reg.problems == []
+    assert reg.cameras["SCM-04"].level == "Ground floor (east wing)"
+    path = write_yaml(registry_text(GOOD_POLICE + _with(GOOD_PRIVATE,
+                                                        "    level: L4\n    floor: 4F")))
+    reg = load_registry(path)
+    assert "not both" in _problem_at(reg, path.read_text(), "SCM-04", "floor")
+
+
+def test_new_camera_fields_defaults(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE)
+    cam = reg.cameras["SCM-04"]
+    assert (cam.level, cam.indoor, cam.ptz, cam.position_accuracy_m, cam.access) == \
+        (None, None, False, 0.0, "always")
+
+
+def test_new_camera_fields_good_values(write_yaml):
+    cams = (_with(GOOD_PRIVATE, "    indoor: true\n    position_accuracy_m: 30\n"
+                                "    access: incident_only")
+            + _with(GOOD_POLICE.replace("KP-1", "KP-2"), "    ptz: yes\n    indoor: false\n"
+                                                        "    access: always"))
+    reg = load(write_yaml, cams)
+    assert reg.problems == []
+    scm, kp = reg.cameras["SCM-04"], reg.cameras["KP-2"]
+    assert scm.indoor is True and scm.position_accuracy_m == 30.0
+    assert scm.access == "incident_only" and scm.ptz is False
+    assert kp.ptz is True and kp.indoor is False and kp.access == "always"
+
+
+@pytest.mark.parametrize("line, field, words", [
+    ("    indoor: inside", "indoor", "must be true or false, got text"),
+    ("    indoor: 1", "indoor", "must be true or false, got a number"),
+    ("    ptz: maybe", "ptz", "must be true or false"),
+    ("    position_accuracy_m: -5", "position_accuracy_m", "out of range (0 to 5000 m)"),
+    ("    position_accuracy_m: thirty", "position_accuracy_m", "must be a number"),
+    ("    position_accuracy_m: .nan", "position_accuracy_m", "out of range"),
+    ("    access: sometimes", "access", "'sometimes' is not one of: always, incident_only"),
+])
+def test_new_camera_fields_bad_values(write_yaml, line, field, words):
+    path = write_yaml(registry_text(GOOD_POLICE + _with(GOOD_PRIVATE, line)))
+    reg = load_registry(path)
+    assert words in _problem_at(reg, path.read_text(), "SCM-04", field)
+    assert set(reg.cameras) == {"KP-1"} and reg.skipped == ["SCM-04"]
+
+
+def test_incident_only_is_for_private_cameras(write_yaml):
+    path = write_yaml(registry_text(_with(GOOD_POLICE, "    access: incident_only")))
+    reg = load_registry(path)
+    assert "only for private cameras" in _problem_at(reg, path.read_text(), "KP-1", "access")
+    assert reg.cameras == {}
+
+
+SITE_WITH = """\
+  - id: south-city-mall
+    name: South City Mall
+    kind: mall
+    station: jadavpur
+    owner: Demo Owner Pvt Ltd
+    contact: {{name: Security control room, phone: "+91 98300 00000"}}
+    address: 375 Prince Anwar Shah Rd
+    location: {{lat: 22.5014, lon: 88.3616}}
+{footprint}"""
+SQUARE = """\
+    footprint:
+      - {lat: 22.5020, lon: 88.3608}
+      - {lat: 22.5020, lon: 88.3624}
+      - {lat: 22.5008, lon: 88.3624}
+      - {lat: 22.5008, lon: 88.3608}
+"""
+
+
+def _site_problem(write_yaml, footprint: str):
+    path = write_yaml(registry_text(GOOD_POLICE + GOOD_PRIVATE,
+                                    sites=SITE_WITH.format(footprint=footprint)))
+    reg = load_registry(path)
+    site_problems = [p for p in reg.problems if p.entity == "site south-city-mall"]
+    assert len(site_problems) == 1, [str(p) for p in reg.problems]
+    p = site_problems[0]
+    assert Path(p.file) == path
+    # The line: the 'footprint:' line, or for one point's problem that point's own line.
+    fp_line = next(i for i, text in enumerate(path.read_text().splitlines(), start=1)
+                   if text.strip().startswith("footprint:"))
+    point = re.match(r"footprint\[(\d+)\]", p.field)
+    assert p.line == fp_line + (int(point.group(1)) if point else 0), str(p)
+    # the site is left out, and its camera says so; the rest loads
+    assert "south-city-mall" not in reg.sites and set(reg.cameras) == {"KP-1"}
+    assert ("SCM-04", "site") in {(q.camera, q.field) for q in reg.problems}
+    assert str(p).startswith(f"{path}:{p.line}: site south-city-mall field '{p.field}'")
+    return p
+
+
+def test_site_footprint_good(write_yaml):
+    reg = load_registry(write_yaml(registry_text(
+        GOOD_POLICE + GOOD_PRIVATE, sites=SITE_WITH.format(footprint=SQUARE))))
+    assert reg.problems == []
+    fp = reg.sites["south-city-mall"].footprint
+    assert len(fp) == 4 and fp[0].lat == 22.5020 and fp[1].lon == 88.3624
+    # written closed (first point repeated), it is stored open
+    closed = SQUARE + "      - {lat: 22.5020, lon: 88.3608}\n"
+    reg = load_registry(write_yaml(registry_text(
+        GOOD_POLICE + GOOD_PRIVATE, sites=SITE_WITH.format(footprint=closed))))
+    assert reg.problems == [] and reg.sites["south-city-mall"].footprint == fp
+    # no footprint: None
+    reg = load_registry(write_yaml(registry_text(
+        GOOD_POLICE + GOOD_PRIVATE, sites=SITE_WITH.format(footprint=""))))
+    assert reg.problems == [] and reg.sites["south-city-mall"].footprint is None
+
+
+@pytest.mark.parametrize("footprint, field, words", [
+    ("    footprint: {lat: 22.5, lon: 88.36}\n", "footprint", "must be a list of at least 3"),
+    ("    footprint:\n      - {lat: 22.5020, lon: 88.3608}\n"
+     "      - {lat: 22.5008, lon: 88.3624}\n",
+     "footprint", "needs at least 3 points, got 2"),
+    (SQUARE.replace("lat: 22.5008, lon: 88.3624", "lat: 95, lon: 88.3624"),
+     "footprint[3].lat", "out of range"),
+    (SQUARE.replace("{lat: 22.5020, lon: 88.3624}", "{lat: 22.5020}"),
+     "footprint[2].lon", "missing required field"),
+    (SQUARE.replace("{lat: 22.5020, lon: 88.3624}", "[22.5020, 88.3624]"),
+     "footprint[2]", "must be a mapping"),
+    (SQUARE.replace("lon: 88.3608}\n      - {lat: 22.5020, lon: 88.3624}",
+                    "lon: 88.3608}\n      - {lat: 22.5020, lon: 88.3624, alt: 3}"),
+     "footprint[2].alt", "unknown key 'alt'"),
+    ("    footprint:\n" + "      - {lat: 22.5014, lon: 88.3616}\n" * 3
+     + "      - {lat: 22.5015, lon: 88.3616}\n",
+     "footprint", "at least 3 different points, got 2"),
+    ("    footprint:\n      - {lat: 22.5010, lon: 88.3610}\n      - {lat: 22.5014, lon: 88.3616}\n"
+     "      - {lat: 22.5018, lon: 88.3622}\n",
+     "footprint", "lie on one line"),
+    ("    footprint:\n      - {lat: 22.5020, lon: 88.3608}\n      - {lat: 22.5008, lon: 88.3624}\n"
+     "      - {lat: 22.5020, lon: 88.3624}\n      - {lat: 22.5008, lon: 88.3608}\n",
+     "footprint", "crosses itself"),
+    (SQUARE.replace("{lat: 22.5008, lon: 88.3608}", "{lat: 88.3608, lon: 22.5008}"),
+     "footprint[4]", "lat and lon swapped?"),
+])
+def test_site_footprint_bad(write_yaml, footprint, field, words):
+    p = _site_problem(write_yaml, footprint)
+    assert p.field == field and words in p.message, str(p)
+
+
+def test_bundled_demo_registry_has_the_alarm_fields():
+    reg = load_registry(DEMO_REGISTRY)
+    assert reg.problems == []
+    scm = reg.sites["south-city-mall"].footprint
+    assert scm is not None and len(scm) >= 4
+    assert sum(1 for s in reg.sites.values() if s.kind == "mall" and s.footprint) >= 5
+    private = [c for c in reg.cameras.values() if not c.is_police]
+    assert all(c.level and c.indoor is not None for c in private)
+    assert {reg.cameras[c].level for c in ("SCM-04", "SCM-05", "SCM-08")} == {"L4"}
+    assert reg.cameras["SCM-09"].level == "B1" and reg.cameras["SCM-01"].level == "G"
+    ptz = [c for c in reg.cameras.values() if c.ptz]
+    assert len(ptz) >= 5 and all(c.is_police for c in ptz)
+    only = [c for c in reg.cameras.values() if c.access == "incident_only"]
+    assert 3 <= len(only) and all(not c.is_police for c in only)
+    assert any(c.position_accuracy_m == 30 for c in private)

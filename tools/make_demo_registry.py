@@ -167,13 +167,14 @@ class PolicePlace:
     main_only: bool = False
     fov: int | None = None
     range_m: int | None = None
+    ptz: bool = False            # pan-tilt-zoom: coverage is its home position only
 
 
 def P(name, lat=None, lon=None, arms="", bearing=None, scene="junction", tags=(), rec=None,
-      main_only=False, fov=None, range_m=None):
+      main_only=False, fov=None, range_m=None, ptz=False):
     arms_t = tuple(arms.split()) if arms else ()
     return PolicePlace(name, lat, lon, arms_t, bearing, scene, tuple(tags), rec, main_only,
-                       fov, range_m)
+                       fov, range_m, ptz)
 
 
 POLICE = {
@@ -251,7 +252,8 @@ POLICE = {
     "girish-park": [
         P("Girish Park crossing (CR Ave x Vivekananda Rd)", 22.5868, 88.3628, arms="N S E",
           tags=["junction", "traffic"]),
-        P("Vivekananda Rd x Bidhan Sarani", 22.5873, 88.3680, bearing=270, tags=["junction"]),
+        P("Vivekananda Rd x Bidhan Sarani", 22.5873, 88.3680, bearing=270, tags=["junction"],
+          ptz=True),
     ],
     "hare-street": [
         P("ধর্মতলা মোড় (Esplanade crossing)", 22.5646, 88.3514, bearing=10, fov=360,
@@ -259,7 +261,7 @@ POLICE = {
         P("Esplanade - Lenin Sarani", 22.5644, 88.3522, bearing=95, tags=["junction", "traffic"],
           rec=HQ),
         P("Esplanade - CR Ave", 22.5650, 88.3516, bearing=5, tags=["junction", "traffic"],
-          rec=HQ),
+          ptz=True, rec=HQ),
         P("Esplanade bus terminus", 22.5635, 88.3500, bearing=220, scene="station",
           tags=["bus-terminus", "crowd"], rec=HQ),
         P("BBD Bag (Lalbazar St x Mission Row)", 22.5712, 88.3503, arms="N W",
@@ -301,7 +303,7 @@ POLICE = {
     "entally": [
         P("Entally market (AJC Bose Rd x CIT Rd)", 22.5525, 88.3712, arms="N S E",
           tags=["junction", "market"]),
-        P("Padmapukur crossing", 22.5555, 88.3765, bearing=270, tags=["junction"]),
+        P("Padmapukur crossing", 22.5555, 88.3765, bearing=270, tags=["junction"], ptz=True),
     ],
     "manicktala": [
         P("Manicktala crossing (APC Rd x Manicktala Main Rd)", 22.5878, 88.3778,
@@ -359,7 +361,8 @@ POLICE = {
           tags=["junction", "traffic", "landmark"], rec=HQ),
         P("Minto Park crossing (AJC Bose Rd)", 22.5412, 88.3540, arms="E W",
           tags=["junction", "traffic"]),
-        P("Camac St x Shakespeare Sarani", 22.5460, 88.3530, bearing=0, tags=["junction"]),
+        P("Camac St x Shakespeare Sarani", 22.5460, 88.3530, bearing=0, tags=["junction"],
+          ptz=True),
     ],
     "alipore": [
         P("Alipore Zoo gate (Alipore Rd)", 22.5363, 88.3328, bearing=180, scene="gate",
@@ -489,7 +492,7 @@ POLICE = {
           tags=["junction", "traffic"]),
         P("Syed Amir Ali Ave (Quest Mall)", 22.5398, 88.3660, bearing=270, scene="street",
           tags=["street", "mall"]),
-        P("Beckbagan crossing", 22.5425, 88.3595, bearing=90, tags=["junction"]),
+        P("Beckbagan crossing", 22.5425, 88.3595, bearing=90, tags=["junction"], ptz=True),
     ],
     "ballygunge": [
         P("Ballygunge Phari", 22.5282, 88.3622, arms="N E S W", tags=["junction", "traffic"]),
@@ -506,7 +509,8 @@ POLICE = {
     "lake": [
         P("Lake Market (Rash Behari Ave x Sarat Bose Rd)", 22.5178, 88.3535, arms="E W",
           tags=["junction", "market"]),
-        P("Southern Ave x Sarat Bose Rd", 22.5125, 88.3560, bearing=0, tags=["junction"]),
+        P("Southern Ave x Sarat Bose Rd", 22.5125, 88.3560, bearing=0, tags=["junction"],
+          ptz=True),
     ],
     "karaya": [
         P("Karaya Rd x Darga Rd", 22.5372, 88.3742, arms="N S", tags=["junction"]),
@@ -548,7 +552,7 @@ POLICE = {
           tags=["junction", "bypass", "traffic"], range_m=120),
         P("Rajdanga Main Rd (Acropolis Mall)", 22.5150, 88.3918, bearing=90, scene="street",
           tags=["street", "mall"]),
-        P("Bosepukur Rd x Kasba Rd", 22.5168, 88.3885, bearing=270, tags=["junction"]),
+        P("Bosepukur Rd x Kasba Rd", 22.5168, 88.3885, bearing=270, tags=["junction"], ptz=True),
     ],
     "regent-park": [
         P("Regent Park crossing (NSC Bose Rd)", 22.4832, 88.3488, arms="N S", tags=["junction"]),
@@ -575,7 +579,7 @@ POLICE = {
         P("Bijoygarh crossing", 22.4925, 88.3640, arms="N S", tags=["junction"]),
         P("Prince Anwar Shah Rd (South City Mall)", 22.5022, 88.3605, arms="E W",
           scene="street", tags=["street", "mall"]),
-        P("Golf Green Rd x Central Rd", 22.4962, 88.3560, bearing=90, tags=["junction"]),
+        P("Golf Green Rd x Central Rd", 22.4962, 88.3560, bearing=90, tags=["junction"], ptz=True),
     ],
     "patuli-w": [
         P("Patuli Women PS - compound gate", None, None, bearing=0, scene="gate",
@@ -702,12 +706,32 @@ class Cam:
     room: str | None = None       # explicit recorder room (otherwise the site default)
     retention: int | None = None
     main_only: bool = False
+    access: str | None = None     # "incident_only": watched only during an incident
 
 
 def C(label, scene, dx, dy, bearing, floor=None, tags=(), fov=None, range_m=None, room=None,
-      retention=None, main_only=False):
+      retention=None, main_only=False, access=None):
     return Cam(label, scene, dx, dy, bearing, floor, tuple(tags), fov, range_m, room, retention,
-               main_only)
+               main_only, access)
+
+
+def level_of(floor: str | None) -> str | None:
+    """The generator's floor shorthand as a registry `level`: GF -> G, 4F -> L4; B1, B2, LG
+    and P1 stay as they are."""
+    if floor is None:
+        return None
+    if floor == "GF":
+        return "G"
+    m = re.fullmatch(r"(\d+)F", floor)
+    return f"L{m.group(1)}" if m else floor
+
+
+# Scenes that are inside a building. A car park is indoor unless tagged "outdoor".
+INDOOR_SCENES = {"atrium", "foodcourt", "lobby", "corridor", "atm", "carpark"}
+# Private cameras pinned on the site's own point (dx = dy = 0) at sites other than malls,
+# markets and multiplexes stand in for "the pin is the building's centroid": their real
+# position is only known to within this many metres.
+CENTROID_ACCURACY_M = 30
 
 
 @dataclass
@@ -726,6 +750,7 @@ class Site:
     cams: list = field(default_factory=list)
     loc_note: str = "approx."
     contact_name: str = "Security control room (24x7)"
+    footprint: tuple = ()  # the building's outline: (metres east, metres north) of the point
 
 
 SITES = [
@@ -996,6 +1021,33 @@ SITES = [
         ]),
 ]
 
+# Rough building outlines for the malls and the market, in metres east and north of the
+# site's point: INVENTED shapes around the approximate locations, not surveyed footprints.
+FOOTPRINTS = {
+    # an L: the residential towers stand in the south-west corner
+    "south-city-mall": ((-55, 60), (65, 60), (65, -60), (-20, -60), (-20, -30), (-55, -30)),
+    "quest-mall": ((-50, 25), (40, 25), (40, -30), (-50, -30)),
+    "forum-courtyard": ((-25, 35), (35, 35), (35, -40), (-25, -40)),
+    "acropolis-mall": ((-40, 30), (-10, 45), (45, 45), (45, -40), (-40, -40)),
+    "lake-mall": ((-25, 30), (15, 30), (15, -25), (-25, -25)),
+    "mani-square": ((-55, 40), (50, 40), (50, -45), (-55, -45)),
+    "metropolis-mall": ((-40, 15), (40, 15), (40, -30), (-40, -30)),
+    "new-market": ((-45, 50), (50, 50), (50, -40), (-45, -40)),
+}
+for _sid, _fp in FOOTPRINTS.items():
+    next(site for site in SITES if site.id == _sid).footprint = _fp
+
+# Private cameras watched only during an incident (residents' lobbies, an office reception).
+INCIDENT_ONLY = {("demo-heights-mukundapur", "Tower A lobby"),
+                 ("demo-heights-mukundapur", "Tower B lobby"),
+                 ("sample-greens-tollygunge", "Block C lobby"),
+                 ("demo-towers-topsia", "Tower 1 lobby"),
+                 ("sample-insurance-house", "Reception lobby (dome)")}
+for _site in SITES:
+    for _cam in _site.cams:
+        if (_site.id, _cam.label) in INCIDENT_ONLY:
+            _cam.access = "incident_only"
+
 # --------------------------------------------------------------------------------------------
 # Defaults per scene: (fov range, range_m range)
 # --------------------------------------------------------------------------------------------
@@ -1102,6 +1154,9 @@ def build() -> str:
       f"sites, {n_police + n_private} cameras ({n_police} police, {n_private} private).")
     w("# Camera ids: police KP-<DIV>-<NNNN>, private <SITECODE>-<NN>.")
     w("# coverage.bearing is degrees clockwise from north; fov 360 marks a fisheye dome.")
+    w("# Alarm-mode fields: level (G, L1.., B1), indoor, ptz (coverage = home position),")
+    w("# position_accuracy_m (pins on a building's centroid), access: incident_only (watched")
+    w("# only during an incident) and site footprints (invented outlines, approx.).")
     w("")
     w("version: 1")
     w("")
@@ -1145,6 +1200,10 @@ def build() -> str:
         w(f"    location: {loc(site.lat, site.lon, 4)}   # {site.loc_note}")
         w("    recorder: " + flow([("room", q(site.room)),
                                    ("retention_days", str(site.retention))]))
+        if site.footprint:
+            w("    footprint:   # approx.: an invented outline around the site's point")
+            for dx, dy in site.footprint:
+                w("      - " + loc(*offset(site.lat, site.lon, dx, dy), 5))
     w("")
 
     # ---- cameras ----
@@ -1208,6 +1267,8 @@ def build() -> str:
                     w(f"    station: {s(sid)}")
                     w(f"    location: {loc(clat, clon, 5)}")
                     w(f"    coverage: {coverage(place.scene, bearing, place.fov, place.range_m, jitter)}")
+                    if place.ptz:
+                        w("    ptz: true   # coverage is its home position")
                     w(f"    streams: {streams(place.scene, place.main_only)}")
                     w(f"    recorder: {rec}")
                     if place.tags:
@@ -1234,7 +1295,13 @@ def build() -> str:
                     ("site", s(site.id)), ("room", q(cam.room)),
                     ("retention_days", str(cam.retention or site.retention))]))
             if cam.floor:
-                w(f"    floor: {q(cam.floor)}")
+                w(f"    level: {s(level_of(cam.floor))}")
+            indoor = cam.scene in INDOOR_SCENES and "outdoor" not in cam.tags
+            w(f"    indoor: {'true' if indoor else 'false'}")
+            if (cam.dx, cam.dy) == (0, 0) and site.kind not in ("mall", "market", "multiplex"):
+                w(f"    position_accuracy_m: {CENTROID_ACCURACY_M}   # pinned on the building")
+            if cam.access:
+                w(f"    access: {cam.access}")
             if cam.tags:
                 w(f"    tags: [{', '.join(s(t) for t in cam.tags)}]")
 
