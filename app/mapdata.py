@@ -110,7 +110,7 @@ def station_location(registry: Registry, station_id: str) -> tuple[float, float]
 
 def order_for_wall(cams: Iterable[Camera], centre: tuple[float, float] | None) -> list[str]:
     """Police cameras first, then private; each nearest the centre first (then by id)."""
-    def key(c: Camera):
+    def key(c: Camera) -> tuple[int, float, str]:
         d = distance_m(centre[0], centre[1], c.location.lat, c.location.lon) if centre else 0.0
         return (0 if c.is_police else 1, round(d, 1), c.id)
     return [c.id for c in sorted(cams, key=key)]
@@ -473,7 +473,7 @@ class PageAssets:
     qwebchannel_js: str = QWEBCHANNEL_JS
 
     @classmethod
-    def local(cls) -> "PageAssets":
+    def local(cls) -> PageAssets:
         leaflet = leaflet_dir()
         return cls(leaflet_js=(leaflet / "leaflet.js").as_uri(),
                    leaflet_css=(leaflet / "leaflet.css").as_uri(),

@@ -181,7 +181,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.statusBar().show()
         self.tree_dock.setVisible(self._dock_was_visible)
 
-    def open_second_wall(self, screen: QScreen | None = None, fullscreen: bool = True) -> "WallWindow":
+    def open_second_wall(self, screen: QScreen | None = None, fullscreen: bool = True) -> WallWindow:
         if self.second is None:
             store = self.wall.store
             model = WallModel.from_dict(store.get(WallWindow.state_key, {})) \
