@@ -35,7 +35,7 @@ class DemoSpec:
     fps: float
 
     @classmethod
-    def from_params(cls, scene: str, params: dict[str, str]) -> "DemoSpec":
+    def from_params(cls, scene: str, params: dict[str, str]) -> DemoSpec:
         """`demo://junction` (main, 1280x720 at 12 fps) or `demo://junction?size=sub` (640x360)."""
         size = params.get("size", "main")
         if size == "main":

@@ -107,6 +107,7 @@ class SourceError(Exception):
 class Capture(Protocol):
     def read(self, image: Any = None) -> tuple[bool, Any]: ...  # image: a buffer to reuse
     def release(self) -> None: ...
+    def set(self, prop: int, value: float) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ class WallModel:
                 "selected": self.selected, "maximised": self.maximised}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WallModel":
+    def from_dict(cls, data: dict) -> WallModel:
         """Rebuild a saved wall; anything unusable falls back to a default, never raises."""
         if not isinstance(data, dict):
             data = {}
@@ -419,6 +419,6 @@ class Tour:
         self.interval_s = interval_s
         self.index = 0
 
-    def advance(self):
+    def advance(self) -> tuple[str, int]:  # (kind, value): ("page", n) or ("view", slot)
         self.index = (self.index + 1) % len(self.steps)
         return self.steps[self.index]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -177,7 +177,7 @@ class Registry:
     def default_view(self, count: int) -> list[str]:
         """A first wall for a new user: police cameras from different divisions and private
         cameras from different sites, alternating."""
-        def spread(cams: list[Camera], group) -> list[Camera]:
+        def spread(cams: list[Camera], group: Callable[[Camera], str]) -> list[Camera]:
             groups: dict[str, list[Camera]] = {}
             for cam in cams:
                 groups.setdefault(group(cam), []).append(cam)
@@ -221,7 +221,7 @@ class _List(list):
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     pass
 
 
@@ -727,6 +727,7 @@ def _load_sites(ck: _Checker, data: _Map, reg: Registry) -> None:
         owner = ck.get(s, "owner", _text, required=True, entity=ent)
         address = ck.get(s, "address", _text, required=True, entity=ent)
         loc = _location(ck, s, "location", required=True, entity=ent)
+        assert loc is not None  # required: a missing location is a problem (_MISSING), not None
         contact = _MISSING
         if s.get("contact") is None:
             ck.add(s.line, "missing required field 'contact' (name, phone: who answers 24x7)",
@@ -808,6 +809,7 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
         if station is None and isinstance(site, str) and site in reg.sites:
             station = reg.sites[site].station
         loc = _location(ck, c, "location", required=True, camera=cam)
+        assert loc is not None  # required: a missing location is a problem (_MISSING), not None
         coverage = None
         if c.get("coverage") is not None:
             cv = ck.mapping(c["coverage"], ck.line_of(c, "coverage"), "'coverage'",

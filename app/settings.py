@@ -14,6 +14,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA_VERSION = 1
 MAX_SLOTS = 9
@@ -112,13 +113,13 @@ class SettingsStore:
             self._db.execute("DELETE FROM views WHERE slot = ?", (slot,))
 
     # -- other state (the last wall of each window, tour interval, ...) ---------------------
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value: Any) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)",
                              (key, json.dumps(value)))
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         if row is None:
             return default

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")

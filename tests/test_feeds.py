@@ -69,7 +69,7 @@ def test_frames_handed_to_the_wall_are_never_written_again(manager, clip_dir):
         wait_for(lambda: feed.slot.seq > seq, 5, "a new frame")
         frame = feed.slot.get()
         held.append((frame, frame.image.copy()))
-    wait_for(lambda: feed.slot.seq >= held[-1][0].seq + 10, 5, "ten more frames")
+    wait_for(lambda: feed.slot.seq >= held[-1][0].seq + 10, 5, "ten more frames")  # noqa: F821 (runs before del)
     for frame, pixels in held:
         assert np.array_equal(frame.image, pixels), f"frame {frame.seq} was overwritten"
     assert len({id(f.image) for f, _ in held}) == len(held)
@@ -85,7 +85,7 @@ def test_closed_feeds_are_forgotten_but_their_frames_counted(manager, clip_dir):
     import weakref
     clip = make_clip(clip_dir, 320, 240, fps=25, seconds=1)
     feed = manager.acquire("FILE-3", parse_source(str(clip)))
-    wait_for(lambda: feed.decoded >= 5, 10, "five frames")
+    wait_for(lambda: feed.decoded >= 5, 10, "five frames")  # noqa: F821 (runs before del)
     manager.release(feed)
     assert feed.join(5.0)
     decoded, gone = feed.decoded, weakref.ref(feed)

@@ -150,7 +150,7 @@ def test_tour_cycles_pages_and_stops(make_window, qtbot):
     press(qtbot, win, "Alt+T")
     assert win.wall.tour is None
     page = win.model.page
-    with pytest.raises(Exception):  # nothing moves any more
+    with pytest.raises(qtbot.TimeoutError):  # nothing moves any more
         qtbot.waitUntil(lambda: win.model.page != page, timeout=1000)
 
 

@@ -1221,7 +1221,7 @@ def build() -> str:
                      ("range_m", str(range_m))])
 
     # Police
-    for div_id, div_name, code, _note, sts in DIVISIONS:
+    for _div_id, div_name, code, _note, sts in DIVISIONS:
         w("")
         w(f"  # ---- Police: {div_name} division ----")
         n = 0

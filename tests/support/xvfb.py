@@ -17,7 +17,7 @@ class Xvfb:
         self.display = ""
         self._proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Xvfb":
+    def __enter__(self) -> Xvfb:
         if shutil.which("Xvfb") is None:
             raise RuntimeError("Xvfb is not installed (Debian package 'xvfb'; ./nazar test "
                                "installs it)")
