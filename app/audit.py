@@ -91,6 +91,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from app.settings import default_settings_dir
@@ -171,7 +172,8 @@ def serialise(seq: int, utc: str, ist_offset: str, os_user: str, host: str, even
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def row_hash(seq, utc, ist_offset, os_user, host, event, incident_id, data, prev_hash) -> str:
+def row_hash(seq: int, utc: str, ist_offset: str, os_user: str, host: str, event: str,
+             incident_id: str | None, data: str, prev_hash: str) -> str:
     return hashlib.sha256(serialise(seq, utc, ist_offset, os_user, host, event, incident_id,
                                     data, prev_hash)).hexdigest()
 
@@ -208,6 +210,8 @@ def _ist_offset(at: dt.datetime) -> str:
         except ZoneInfoNotFoundError:
             return "+05:30"
     except ImportError:
+        return "+05:30"
+    if offset is None:
         return "+05:30"
     minutes = int(offset.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
@@ -257,7 +261,7 @@ class AuditLog:
                 tables = {r[0] for r in db.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if app_id == 0 and not tables:
-                    db.execute(f"""CREATE TABLE audit (
+                    db.execute("""CREATE TABLE audit (
                         seq INTEGER PRIMARY KEY CHECK (seq >= 1),
                         utc TEXT NOT NULL, ist_offset TEXT NOT NULL,
                         os_user TEXT NOT NULL, host TEXT NOT NULL,
@@ -293,7 +297,7 @@ class AuditLog:
     def __enter__(self) -> AuditLog:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def append(self, event: str, incident_id: str | None, data: dict, *,
@@ -363,7 +367,7 @@ def _open_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
 
 
-def _read_head(path: Path):
+def _read_head(path: Path) -> Any:
     """The head file's JSON, None when there is none, or a string saying what is wrong."""
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -399,7 +403,7 @@ def _check_head(db: sqlite3.Connection, path: Path) -> list[str]:
     return []
 
 
-def _select(db: sqlite3.Connection, where: str = "", args: tuple = ()):
+def _select(db: sqlite3.Connection, where: str = "", args: tuple = ()) -> sqlite3.Cursor:
     return db.execute(f"SELECT {', '.join(COLUMNS)} FROM audit {where} ORDER BY seq", args)
 
 

@@ -115,8 +115,9 @@ class WallCommands:
     _redo: list = field(default_factory=list)
 
     # -- the one entry point -----------------------------------------------------------------
-    def run(self, name: str, *args: Any, **kwargs: Any) -> Result:
+    def run(self, command: str, /, *args: Any, **kwargs: Any) -> Result:
         """Run a command by name. Raises CommandError (for the officer) when it cannot."""
+        name = command
         info = COMMANDS.get(name)
         if info is None:
             raise CommandError(f"No such command: {name}")
@@ -396,7 +397,7 @@ class WallCommands:
         name = name.strip()
         if not name:
             raise CommandError("Not renamed: a view needs a name")
-        store.rename_view(slot, name)
+        store.rename_view(view.slot, name)
         return Result(f"View {slot} is now called: {name}")
 
     @command("delete_view", "Delete a saved view", "views")
@@ -409,7 +410,7 @@ class WallCommands:
         if not confirmed and not self._host().confirm(
                 f"Delete saved view {slot} ({view.name})? The wall on screen stays."):
             raise CommandError("Not deleted")
-        store.delete_view(slot)
+        store.delete_view(view.slot)
         if self.current_slot == slot:
             self._set_slot(None)
         return Result(f"View {slot} ({view.name}) deleted")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from app.geometry import angle_diff, bearing_deg, distance_m, point_in_polygon
-from app.layouts import LAYOUTS, Layout
+from app.layouts import LAYOUTS, Cell, Layout
 from app.registry import Camera, Registry
 
 # app.geometry.distance_m is the haversine great-circle distance on the mean earth radius
@@ -130,7 +130,7 @@ class Incident:
         """R: the radius searched, never smaller than the point's own uncertainty."""
         return float(max(self.radius_m, self.uncertainty_m))
 
-    def with_radius(self, radius_m: float) -> "Incident":
+    def with_radius(self, radius_m: float) -> Incident:
         return replace(self, radius_m=radius_m)
 
 
@@ -285,7 +285,7 @@ def choose_big(picks: Sequence[Pick], usable: Callable[[str], bool]) -> str | No
     return next((p.camera_id for p in picks if usable(p.camera_id)), None)
 
 
-def _centre(cell) -> tuple[float, float]:
+def _centre(cell: Cell) -> tuple[float, float]:
     return cell.col + cell.cols / 2.0, cell.row + cell.rows / 2.0
 
 
@@ -308,7 +308,8 @@ def _assign(cost: list[list[int]]) -> list[int]:
         return []
     m = len(cost[0])
     inf = float("inf")
-    u, v = [0] * (n + 1), [0] * (m + 1)
+    u: list[float] = [0.0] * (n + 1)
+    v: list[float] = [0.0] * (m + 1)
     p, way = [0] * (m + 1), [0] * (m + 1)  # p[j]: row on column j (1-based, 0 = none)
     for i in range(1, n + 1):
         p[0], j0 = i, 0

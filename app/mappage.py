@@ -146,12 +146,13 @@ def page_data(registry: Registry, basemap: Basemap) -> dict:
 
     sites = []
     for sid in site_ids:
-        s = registry.sites[sid]
-        rec = s.recorder
+        site = registry.sites[sid]
+        rec = site.recorder
         sites.append({
-            "id": sid, "name": s.name, "kind": s.kind, "station": st_index.get(s.station, -1),
-            "owner": s.owner, "contact": s.contact.name, "phone": s.contact.phone,
-            "address": s.address, "loc": _ll(s.location.lat, s.location.lon),
+            "id": sid, "name": site.name, "kind": site.kind,
+            "station": st_index.get(site.station, -1), "owner": site.owner,
+            "contact": site.contact.name, "phone": site.contact.phone,
+            "address": site.address, "loc": _ll(site.location.lat, site.location.lon),
             "recorder": rec.room if rec else "", "retention": rec.retention_days if rec else None,
             "cameras": counts_site[sid]})
 
@@ -211,7 +212,7 @@ class PageAssets:
     qwebchannel_js: str = QWEBCHANNEL_JS
 
     @classmethod
-    def local(cls) -> "PageAssets":
+    def local(cls) -> PageAssets:
         leaflet = leaflet_dir()
         return cls(leaflet_js=(leaflet / "leaflet.js").as_uri(),
                    leaflet_css=(leaflet / "leaflet.css").as_uri(),
@@ -240,7 +241,7 @@ def build_html(data: dict, assets: PageAssets, title: str = "Nazar map") -> str:
     # Never a CDN: Leaflet from the installed package, nothing else of folium's defaults.
     fmap.default_js = [("leaflet", assets.leaflet_js)]
     fmap.default_css = [("leaflet_css", assets.leaflet_css)]
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a folium Figure (typed as a plain Element)
     root.title = title
     root.header.add_child(folium.CssLink(assets.nazar_css), name="nazar_css")
     root.header.add_child(folium.JavascriptLink(assets.qwebchannel_js), name="qwebchannel")

@@ -24,7 +24,7 @@ def station_location(registry: Registry, station_id: str) -> tuple[float, float]
 
 def order_for_wall(cams: Iterable[Camera], centre: tuple[float, float] | None) -> list[str]:
     """Police cameras first, then private; each nearest the centre first (then by id)."""
-    def key(c: Camera):
+    def key(c: Camera) -> tuple[int, float, str]:
         d = distance_m(centre[0], centre[1], c.location.lat, c.location.lon) if centre else 0.0
         return (0 if c.is_police else 1, round(d, 1), c.id)
     return [c.id for c in sorted(cams, key=key)]
@@ -44,9 +44,13 @@ def area_centre(registry: Registry, kind: str, area_id: str) -> tuple[float, flo
 
 
 def is_known_area(registry: Registry, kind: str, area_id: str) -> bool:
-    table = {"division": registry.divisions, "station": registry.stations,
-             "site": registry.sites}.get(kind)
-    return table is not None and isinstance(area_id, str) and area_id in table
+    if not isinstance(area_id, str):
+        return False
+    if kind == "division":
+        return area_id in registry.divisions
+    if kind == "station":
+        return area_id in registry.stations
+    return kind == "site" and area_id in registry.sites
 
 
 def cameras_in_area(registry: Registry, kind: str, area_id: str) -> list[str]:

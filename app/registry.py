@@ -602,16 +602,19 @@ def _local_xy(pts: list[Location]) -> list[tuple[float, float]]:
     return [(round((p.lon - lon0) * k, 2), round((p.lat - lat0) * 110_574.0, 2)) for p in pts]
 
 
+_Pt = tuple[float, float]
+
+
 def _crossing_edges(xy: list[tuple[float, float]]) -> tuple[int, int] | None:
     """The first pair of non-adjacent edges that cross (1-based start points), or None."""
-    def orient(p, q, r) -> float:
+    def orient(p: _Pt, q: _Pt, r: _Pt) -> float:
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
-    def on_segment(p, q, r) -> bool:  # r on segment pq, given the three are collinear
+    def on_segment(p: _Pt, q: _Pt, r: _Pt) -> bool:  # r on segment pq, given the three are collinear
         return (min(p[0], q[0]) <= r[0] <= max(p[0], q[0])
                 and min(p[1], q[1]) <= r[1] <= max(p[1], q[1]))
 
-    def cross(p1, p2, q1, q2) -> bool:
+    def cross(p1: _Pt, p2: _Pt, q1: _Pt, q2: _Pt) -> bool:
         d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
         d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
         if ((d1 > 0) != (d2 > 0) and d1 != 0 and d2 != 0

@@ -229,6 +229,7 @@ def test_saved_views_keys(make_window, qtbot, settings_dir):
     views = SettingsStore(settings_dir).views()
     assert [(v.slot, v.layout) for v in views] == [(1, "2x2"), (2, "3x3")]
     assert views[1].name == "Night shift"
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
     assert views[0].cameras[:2] == ["CAM-1", "CAM-2"] and views[1].cameras[4] == "CAM-9"
     press(qtbot, win, "Alt+1")
     assert win.model.layout.name == "2x2" and win.model.visible()[:2] == ["CAM-1", "CAM-2"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app import labels
 from app.registry import RegistryFileError, load_registry
 from tests.conftest import DEMO_REGISTRY, registry_text
 
@@ -51,8 +52,8 @@ def test_valid_registry_loads_typed_objects(write_yaml):
     assert scm.station == "jadavpur"
     assert scm.recorder.room == "B1 security room" and scm.recorder.retention_days == 30
     assert reg.stations["park-street"].division == "south"
-    assert reg.place_of(scm) == "South City Mall"
-    assert reg.place_of(kp) == "Park Street PS"
+    assert labels.place_of(reg, scm) == "South City Mall"
+    assert labels.place_of(reg, kp) == "Park Street PS"
 
 
 def test_unknown_key_is_reported_with_line_and_suggestion(write_yaml):

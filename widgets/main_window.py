@@ -42,14 +42,14 @@ class _WallWindowMixin:
 
     # -- Host: questions ---------------------------------------------------------------------
     def confirm(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Nazar", question,  # type: ignore[arg-type]
+        answer = QMessageBox.question(self, "Nazar", question,
                                       QMessageBox.StandardButton.Yes
                                       | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def ask_text(self, question: str, default: str = "") -> str | None:
-        text, ok = QInputDialog.getText(self, "Nazar", question,  # type: ignore[arg-type]
+        text, ok = QInputDialog.getText(self, "Nazar", question,
                                         QLineEdit.EchoMode.Normal, default)
         return text if ok else None
 
@@ -116,7 +116,8 @@ class _WallWindowMixin:
     def toggle_map(self) -> None:
         raise CommandError("The map is in the main window")
 
-    def open_second_wall(self) -> None:
+    def open_second_wall(self, screen: QScreen | None = None,
+                         fullscreen: bool = True) -> WallWindow:
         raise CommandError("A second wall is opened from the main window")
 
     # -- state kept between runs -------------------------------------------------------------
@@ -156,7 +157,7 @@ class _WallWindowMixin:
         if event.type() == QEvent.Type.WindowStateChange:
             # Minimised: nobody sees the wall, so nothing is decoded for it.
             self.wall.set_suspended(self.isMinimized())
-        super().changeEvent(event)  # type: ignore[misc]
+        super().changeEvent(event)
 
 
 class MainWindow(_WallWindowMixin, QMainWindow):
@@ -222,7 +223,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         if with_map:
             attach_map_dock(self)  # sets self.map_panel and self.map_dock
         self.setStyleSheet(FOCUS_STYLE)
-        QApplication.instance().focusChanged.connect(self._mark_focus)  # type: ignore[union-attr]
+        QApplication.instance().focusChanged.connect(self._mark_focus)
         self._marking_focus = True
 
     # -- where the keys go -------------------------------------------------------------------
@@ -326,7 +327,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         app = QApplication.instance()
         if app is not None and self._marking_focus:
             self._marking_focus = False
-            app.focusChanged.disconnect(self._mark_focus)  # type: ignore[attr-defined]
+            app.focusChanged.disconnect(self._mark_focus)
         self.save_state()
         if self.second is not None:
             self.second.close()
@@ -359,7 +360,7 @@ class WallWindow(_WallWindowMixin, QWidget):
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
 
     def quit(self) -> None:
-        QApplication.instance().closeAllWindows()  # type: ignore[union-attr]
+        QApplication.instance().closeAllWindows()
 
     quit_app = quit
 

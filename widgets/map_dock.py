@@ -18,7 +18,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from app.layouts import layout_for
 from widgets.map_panel import MapPanel
 
 

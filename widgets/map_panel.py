@@ -400,17 +400,19 @@ class MapPanel(QWidget):
         # box and Ctrl+F, so the same text finds the same places everywhere.
         self.areas.setEditable(True)
         self.areas.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.areas.lineEdit().setPlaceholderText("Pick or type a division, police station "
-                                                 "or site…")
+        area_edit = self.areas.lineEdit()
+        assert area_edit is not None  # an editable combo box has one
+        self.area_edit = area_edit
+        area_edit.setPlaceholderText("Pick or type a division, police station or site…")
         self._area_hits: list[SearchEntry] = []
         self._area_model = QStandardItemModel(self)
         self.area_completer = QCompleter(self._area_model, self)
         self.area_completer.setCompletionMode(
             QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.areas.setCompleter(self.area_completer)
-        self.areas.lineEdit().textEdited.connect(self._update_area_completions)
+        area_edit.textEdited.connect(self._update_area_completions)
         self.area_completer.activated[QModelIndex].connect(self._on_area_completion)
-        self.areas.lineEdit().returnPressed.connect(self._on_area_return)
+        area_edit.returnPressed.connect(self._on_area_return)
         self.areas.setCurrentIndex(-1)
 
     def _update_area_completions(self, text: str) -> None:
@@ -427,7 +429,7 @@ class MapPanel(QWidget):
             self.select_area(hit.kind, hit.id)
 
     def _on_area_return(self) -> None:
-        hits = self.search_service.find(self.areas.lineEdit().text(), limit=1,
+        hits = self.search_service.find(self.area_edit.text(), limit=1,
                                         kinds=AREA_KINDS)
         if hits:
             self.select_area(hits[0].kind, hits[0].id)

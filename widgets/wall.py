@@ -90,10 +90,10 @@ class WallWidget(QWidget):
         self.sync()
 
     # -- the front door ----------------------------------------------------------------------
-    def execute(self, name: str, *args: Any, **kwargs: Any) -> Result | None:
+    def execute(self, command: str, /, *args: Any, **kwargs: Any) -> Result | None:
         """Run a command; show its result or its error in the status bar (never a dialog)."""
         try:
-            result = self.commands.run(name, *args, **kwargs)
+            result = self.commands.run(command, *args, **kwargs)
         except CommandError as exc:
             self.message.emit(str(exc))
             return None

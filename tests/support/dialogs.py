@@ -1,5 +1,6 @@
 """Answering the questions a window asks (a name for a view, "replace view 1?") as an officer
-would: wait for the modal dialog, type into it, and press Enter or click a button."""
+would: wait for the modal dialog to have the keyboard, type into it, and press Enter or click
+a button."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
@@ -7,17 +8,29 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 
+class _Asked(list):
+    poll = None
+
+
 def answer_next_dialog(text: str | None = None, accept: bool = True) -> list[str]:
     """Answer the next modal dialog: type `text` into its line edit (if given), then accept
-    (Enter, or the Yes button of a question) or cancel (Esc). Returns a list that receives
-    the dialog's question once it has been answered."""
-    asked: list[str] = []
+    (Enter, or the Yes button of a question) or cancel (Esc, or No). Returns a list that
+    receives the dialog's question once it has been answered."""
+    asked = _Asked()
 
     def poll() -> None:
         w = QApplication.activeModalWidget()
         if w is None:
             QTimer.singleShot(20, poll)
             return
+        if QApplication.activeWindow() is not w:  # as on a desktop: the dialog has the keys
+            w.activateWindow()
+            QTimer.singleShot(20, poll)
+            return
+        # The offscreen platform has no window manager to give the keys back afterwards.
+        parent = w.parentWidget().window() if w.parentWidget() else None
+        if parent is not None:
+            QTimer.singleShot(0, parent.activateWindow)
         if isinstance(w, QMessageBox):
             asked.append(w.text())
             button = w.button(QMessageBox.StandardButton.Yes if accept
@@ -32,5 +45,6 @@ def answer_next_dialog(text: str | None = None, accept: bool = True) -> list[str
             QTest.keyClicks(edit, text)
         QTest.keyClick(edit or w, Qt.Key.Key_Return if accept else Qt.Key.Key_Escape)
 
+    asked.poll = poll  # the timer does not keep a Python callable alive by itself
     QTimer.singleShot(0, poll)
     return asked
