@@ -152,7 +152,9 @@ def covers(dist_m: float, bearing_to_point: float | None, camera_bearing: float 
     - The camera's range limits it: beyond range_m + accuracy_m it does not cover. A missing
       range does not limit.
     - fov >= 360 (a fisheye) covers every direction.
-    - Otherwise |signed_angle| <= fov/2 + widening, where the widening for a camera whose
+    - Otherwise |signed_angle| < fov/2 + widening (a point exactly on the cone's edge is at
+      the border of the picture and does not count: the issue's hand check puts 330° outside
+      a 350°/40° cone), where the widening for a camera whose
       position is only known to within accuracy_m (a pin on a building's centroid) is
       asin(accuracy_m / dist_m): the largest angle by which the true bearing to the point can
       differ when the camera is anywhere within accuracy_m of its pin.
@@ -169,7 +171,7 @@ def covers(dist_m: float, bearing_to_point: float | None, camera_bearing: float 
     if bearing_to_point is None:
         return False
     widen = math.degrees(math.asin(min(1.0, accuracy_m / dist_m))) if accuracy_m else 0.0
-    return abs(signed_angle(bearing_to_point, camera_bearing)) <= fov / 2.0 + widen
+    return abs(signed_angle(bearing_to_point, camera_bearing)) < fov / 2.0 + widen
 
 
 # ---------------------------------------------------------------------------------------------

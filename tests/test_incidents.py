@@ -42,10 +42,10 @@ def test_signed_angle_wraps_through_north(to_point, cam, expected):
 def test_cone_across_north():
     # bearing 350, fov 40: the cone spans 330..10 through north.
     assert covers(50, 5, 350, 40, 100)        # d = +15
-    assert covers(50, 10, 350, 40, 100)       # d = +20, the edge: |d| <= fov/2 is inside
-    assert not covers(50, 10.1, 350, 40, 100)
-    assert covers(50, 330, 350, 40, 100)      # d = -20, the other edge (inclusive)
-    assert not covers(50, 329.9, 350, 40, 100)
+    assert covers(50, 9.9, 350, 40, 100)      # d = +19.9
+    assert not covers(50, 10, 350, 40, 100)   # d = +20, the edge: outside (|d| < fov/2)
+    assert not covers(50, 330, 350, 40, 100)  # d = -20, the other edge: outside (the issue)
+    assert covers(50, 330.1, 350, 40, 100)
     assert not covers(50, 325, 350, 40, 100)  # d = -25
     assert not covers(50, 170, 350, 40, 100)  # behind
 
