@@ -87,6 +87,7 @@ import logging
 import os
 import socket
 import sqlite3
+import time
 import sys
 import threading
 from dataclasses import dataclass
@@ -252,7 +253,7 @@ class AuditLog:
         db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                              check_same_thread=False)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(db)
             db.execute("PRAGMA synchronous=FULL")
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -365,6 +366,20 @@ def _open_ro(path: Path) -> sqlite3.Connection:
     if not path.exists():
         raise FileNotFoundError(f"no audit log at {path}")
     return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+
+def _switch_to_wal(db: sqlite3.Connection, tries: int = 200) -> None:
+    """`PRAGMA journal_mode=WAL` needs a moment alone with the file, and SQLite answers
+    "database is locked" at once, without its busy wait, while another process (a second
+    Nazar creating the same log) holds it: retry for up to about 10 s."""
+    for attempt in range(tries):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _read_head(path: Path) -> Any:
