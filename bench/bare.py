@@ -22,12 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.feeds import open_source  # noqa: E402  (sets the capture options, like the wall)
+from app.feeds import configure_decoding, open_source  # noqa: E402
 import cv2  # noqa: E402
 from app.geometry import fit_size  # noqa: E402
 from app.streams import StreamTimeouts  # noqa: E402
 from app.urls import parse_source  # noqa: E402
 from bench.metrics import CpuWindow, os_threads, rss_mb  # noqa: E402
+
+configure_decoding()  # the same capture options and OpenCV threads as the wall
 
 
 class Reader(threading.Thread):
