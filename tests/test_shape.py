@@ -341,3 +341,26 @@ def test_leaving_full_screen_returns_to_the_state_before(window, qtbot):
     press(qtbot, win, "F11")
     qtbot.waitUntil(lambda: not win.isFullScreen(), timeout=3000)
     assert win.isMaximized()
+
+
+def test_one_search_service_behind_every_search_box(window, qtbot):
+    """Ctrl+F, the map's search and the map's area picker find the same things, in the same
+    order, for the same text; the area picker is searchable by typing."""
+    win = window(DEMO_REGISTRY, layout="2x2", with_map=True)
+    panel = win.map_panel
+    assert win.tree.search_service is panel.search_service  # one index, built once
+    press(qtbot, win, "Ctrl+F")
+    qtbot.keyClicks(win.tree.search, "south city")
+    first_tree = win.tree.first_match().data(Qt.ItemDataRole.UserRole + 1)
+    qtbot.keyClicks(panel.search, "south city")
+    map_hits = [h.id for h in panel.search_box.hits]
+    assert first_tree in map_hits
+    assert map_hits == [h.id for h in panel.search_service.find("south city")]
+    panel.area_box.edit.setFocus()
+    qtbot.keyClicks(panel.area_box.edit, "south city")
+    assert [h.kind for h in panel.area_box.hits][:1] == ["site"]
+    qtbot.keyClick(panel.area_box.edit, Qt.Key.Key_Return)
+    assert panel.current_area() == ("site", "south-city-mall")
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    mall = {c.id for c in panel.registry.cameras_of_site("south-city-mall")}
+    assert mall <= set(win.model.cameras())

@@ -42,7 +42,7 @@ from app import labels, mappage, places
 from app.health import state_changes
 from app.mbtiles import MBTILES_SCHEME, Basemap, MBTiles, MBTilesError, basemap_for, tile_host
 from app.registry import Registry
-from app.search import AREA_KINDS, SearchEntry, SearchService
+from app.search import AREA_KINDS, KINDS, SearchEntry, SearchService
 
 log = logging.getLogger("nazar.map")
 
@@ -233,6 +233,43 @@ class MapBridge(QObject):
 # ---------------------------------------------------------------------------------------------
 # The panel
 # ---------------------------------------------------------------------------------------------
+class SearchBox(QObject):
+    """A line edit that finds through the search service: a list of hits as the officer
+    types, Enter takes the best one. The map's search box and its area picker both use it."""
+
+    def __init__(self, edit: QLineEdit, service: SearchService,
+                 chosen: Callable[[SearchEntry], object], kinds: tuple[str, ...] = KINDS,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.edit, self.service, self.chosen, self.kinds = edit, service, chosen, kinds
+        self.hits: list[SearchEntry] = []
+        self.model = QStandardItemModel(self)
+        self.completer = QCompleter(self.model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        edit.setCompleter(self.completer)
+        edit.textEdited.connect(self._update)
+        self.completer.activated[QModelIndex].connect(self._on_completion)
+        edit.returnPressed.connect(self._on_return)
+
+    def _update(self, text: str) -> None:
+        self.hits = self.service.find(text, kinds=self.kinds)
+        self.model.clear()
+        for e in self.hits:
+            self.model.appendRow(QStandardItem(e.label))
+        if self.hits:
+            self.completer.complete()
+
+    def _on_completion(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.hits):
+            self.chosen(self.hits[index.row()])
+
+    def _on_return(self) -> None:
+        hits = self.service.find(self.edit.text(), limit=1, kinds=self.kinds)
+        if hits:
+            self.chosen(hits[0])
+
+
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -266,15 +303,7 @@ class MapPanel(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Find on map: camera, site or police station…")
         self.search.setClearButtonEnabled(True)
-        self._hits: list[SearchEntry] = []
-        self._completion_model = QStandardItemModel(self)
-        self.completer = QCompleter(self._completion_model, self)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.completer.setMaxVisibleItems(12)
-        self.search.setCompleter(self.completer)
-        self.search.textEdited.connect(self._update_completions)
-        self.completer.activated[QModelIndex].connect(self._on_completion)
-        self.search.returnPressed.connect(self._on_return)
+        self.search_box = SearchBox(self.search, self.search_service, self.go_to, parent=self)
 
         self.areas = QComboBox(self)
         self.areas.setMinimumContentsLength(18)
@@ -402,37 +431,11 @@ class MapPanel(QWidget):
         self.areas.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         area_edit = self.areas.lineEdit()
         assert area_edit is not None  # an editable combo box has one
-        self.area_edit = area_edit
         area_edit.setPlaceholderText("Pick or type a division, police station or site…")
-        self._area_hits: list[SearchEntry] = []
-        self._area_model = QStandardItemModel(self)
-        self.area_completer = QCompleter(self._area_model, self)
-        self.area_completer.setCompletionMode(
-            QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.areas.setCompleter(self.area_completer)
-        area_edit.textEdited.connect(self._update_area_completions)
-        self.area_completer.activated[QModelIndex].connect(self._on_area_completion)
-        area_edit.returnPressed.connect(self._on_area_return)
+        self.area_box = SearchBox(area_edit, self.search_service,
+                                  lambda hit: self.select_area(hit.kind, hit.id), AREA_KINDS,
+                                  parent=self)
         self.areas.setCurrentIndex(-1)
-
-    def _update_area_completions(self, text: str) -> None:
-        self._area_hits = self.search_service.find(text, kinds=AREA_KINDS)
-        self._area_model.clear()
-        for e in self._area_hits:
-            self._area_model.appendRow(QStandardItem(e.label))
-        if self._area_hits:
-            self.area_completer.complete()
-
-    def _on_area_completion(self, index: QModelIndex) -> None:
-        if 0 <= index.row() < len(self._area_hits):
-            hit = self._area_hits[index.row()]
-            self.select_area(hit.kind, hit.id)
-
-    def _on_area_return(self) -> None:
-        hits = self.search_service.find(self.area_edit.text(), limit=1,
-                                        kinds=AREA_KINDS)
-        if hits:
-            self.select_area(hits[0].kind, hits[0].id)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         # An Esc that no child used (the map view, a closed completer): back to the wall.
@@ -545,24 +548,6 @@ class MapPanel(QWidget):
             (self.areaAdded if add else self.areaPicked).emit(ids, label)
 
     # -- search ------------------------------------------------------------------------------
-    def _update_completions(self, text: str) -> None:
-        self._hits = self.search_service.find(text)
-        self._completion_model.clear()
-        for e in self._hits:
-            self._completion_model.appendRow(QStandardItem(e.label))
-        if self._hits:
-            self.completer.complete()
-
-    def _on_completion(self, index: QModelIndex) -> None:
-        row = index.row()
-        if 0 <= row < len(self._hits):
-            self.go_to(self._hits[row])
-
-    def _on_return(self) -> None:
-        hits = self.search_service.find(self.search.text(), limit=1)
-        if hits:
-            self.go_to(hits[0])
-
     def go_to(self, entry: SearchEntry) -> None:
         """Show a search result: a camera's pin (and its tiles), or an area in the list."""
         if entry.kind == "camera":

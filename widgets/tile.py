@@ -268,7 +268,8 @@ class TileWidget(QWidget):
         if c.source is None:
             headline, detail = "UNKNOWN CAMERA", f"'{c.camera_id}' is not in the registry"
         big = QFont(self._big)
-        big.setPixelSize(max(12, min(36, r.height() // 8)))
+        # "CONNECTING…" (12 characters) fits the tile's width as well as its height.
+        big.setPixelSize(max(10, min(36, r.height() // 8, r.width() // 9)))
         p.setFont(big)
         p.setPen(colour.lighter(130))
         bfm = p.fontMetrics()
