@@ -107,7 +107,8 @@ def page_data(registry: Registry, basemap: Basemap) -> dict:
         d = registry.divisions[did]
         a = div_area.get(did)
         divisions.append({
-            "id": did, "name": d.name, "colour": DIVISION_COLOURS[i % len(DIVISION_COLOURS)],
+            "id": did, "name": d.name, "title": labels.division_label(d),
+            "colour": DIVISION_COLOURS[i % len(DIVISION_COLOURS)],
             "rings": [[_ll(*p) for p in ring] for ring in a.rings] if a else [],
             "label": _ll(*a.label) if a else None,
             "cameras": sum(sum(counts_st.get(s, [0, 0])) for s in d.stations)})
@@ -121,7 +122,8 @@ def page_data(registry: Registry, basemap: Basemap) -> dict:
         same_as = first_at.setdefault((_r(loc[0]), _r(loc[1])), i) if loc else i
         stations.append({
             "sameAs": same_as if same_as != i else -1,
-            "id": sid, "name": s.name, "division": div_index.get(s.division, -1),
+            "id": sid, "name": s.name, "label": labels.station_label(s),
+            "division": div_index.get(s.division, -1),
             "phone": s.phone or "", "loc": _ll(*loc) if loc else None,
             "approx": s.location is None,
             "cell": [_ll(*p) for p in cell_of.get(sid, [])],

@@ -318,7 +318,7 @@
                                 ' · No. ' + c.number]),
       row('State', STATE_TEXT[c.state] || c.state),
       row('Site', site ? site.name : ''),
-      row('Police station', st ? st.name + ' PS' : ''),
+      row('Police station', st ? st.label : ''),
       row('Floor', c.floor),
       row('Coverage', c.range ? (c.fov >= 360 ? 'all round' : 'bearing ' + c.bearing + '°, ' +
                                  c.fov + '° wide') + ', ' + c.range + ' m' : ''),
@@ -339,7 +339,7 @@
       row('Recorder', s.recorder),
       row('Retention', s.retention !== null ? s.retention + ' days' : ''),
       row('Address', s.address),
-      row('Police station', st ? st.name + ' PS' : ''),
+      row('Police station', st ? st.label : ''),
       el('div', 'nz-actions', [button('Show its cameras on the wall', 'pick-site',
                                       function () { pickArea('site', s.id); })])
     ]);
@@ -351,15 +351,15 @@
     var alsoHere = [];
     data.stations.forEach(function (o) {
       if (o.sameAs === i) {
-        alsoHere.push(row('Also here', o.name + ' PS' + (o.phone ? ', ' + o.phone : '')));
+        alsoHere.push(row('Also here', o.label + (o.phone ? ', ' + o.phone : '')));
         alsoHere.push(el('div', 'nz-actions', [button(
-          'Show ' + (o.police + o['private']) + ' cameras of ' + o.name + ' PS',
+          'Show ' + (o.police + o['private']) + ' cameras of ' + o.label,
           'pick-station-also', function () { pickArea('station', o.id); })]));
       }
     });
     return el('div', 'nz-card nz-card-station', [
-      el('div', 'nz-title', [s.name + ' PS']),
-      el('div', 'nz-subtitle', [(d ? d.name + ' Division · ' : '') + s.police + ' police, ' +
+      el('div', 'nz-title', [s.label]),
+      el('div', 'nz-subtitle', [(d ? d.title + ' · ' : '') + s.police + ' police, ' +
                                 s['private'] + ' private cameras']),
       row('Phone', s.phone),
       el('div', 'nz-note', ['Area shown is approximate (nearest police station), ' +
@@ -487,7 +487,7 @@
         layers.labels.addLayer(L.marker(s.loc, {
           pane: 'nazarLabels', interactive: false, keyboard: false,
           icon: L.divIcon({className: 'nz-label-st', iconSize: null,
-                           html: el('span', null, [s.name + ' PS'])})}));
+                           html: el('span', null, [s.label])})}));
       }
     });
   }
