@@ -610,3 +610,44 @@ def test_full_screen_shows_the_wall_alone(map_window, qtbot):
     qtbot.waitUntil(lambda: not win.map_dock.isVisible(), timeout=5000)
     win.toggle_fullscreen()
     qtbot.waitUntil(lambda: win.map_dock.isVisible(), timeout=5000)
+
+
+def test_incident_on_the_map_and_raise_requests_from_it(make_panel, qtbot):
+    from app.incidents import Incident, reason_chip, select
+    panel = make_panel()
+    reg = panel.registry
+    site = reg.sites["south-city-mall"]
+    inc = Incident(id="T-1", lat=site.location.lat, lon=site.location.lon, radius_m=250,
+                   uncertainty_m=80, site_id=site.id)
+    picks = select(reg, inc)
+    assert len(picks) > 5
+    rows = [{"id": p.camera_id, "tier": p.tier, "chip": reason_chip(p, reg.cameras[p.camera_id])}
+            for p in picks]
+    panel.show_incident(inc.lat, inc.lon, 250, 80, "FIRE · South City Mall", rows)
+    shown = js(qtbot, panel, "Nazar.incidentShown()")
+    with_cone = sum(1 for p in picks if reg.cameras[p.camera_id].coverage is not None)
+    assert shown == {"cones": with_cone, "picks": len(picks), "label": "FIRE · South City Mall",
+                     "radius": 250}
+    panel.clear_incident()
+    assert js(qtbot, panel, "Nazar.incidentShown()") is None
+    # Ctrl+double-click on the map asks to raise an incident at that point.
+    asked: list = []
+    panel.raiseRequested.connect(lambda lat, lon, sid: asked.append((lat, lon, sid)))
+    zoom_to(qtbot, panel, 22.5300, 88.3300, 16)
+    w = target(panel)
+    pos = QPoint(w.width() // 2, w.height() // 2)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    for kind, buttons in ((QEvent.Type.MouseButtonPress, left),
+                          (QEvent.Type.MouseButtonRelease, none),
+                          (QEvent.Type.MouseButtonDblClick, left),
+                          (QEvent.Type.MouseButtonRelease, none)):
+        _mouse(w, kind, pos, left, buttons, ctrl)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    lat, lon, sid = asked[0]
+    assert sid == "" and distance_m(lat, lon, 22.5300, 88.3300) < 150
+    panel.bridge.raiseAtSite("south-city-mall")
+    assert asked[-1] == (site.location.lat, site.location.lon, "south-city-mall")
+    panel.bridge.raiseAtSite("<nope>")
+    panel.bridge.raiseAt(float("nan"), 1.0)
+    assert len(asked) == 2 and len(panel.bridge.rejected) == 2

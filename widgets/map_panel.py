@@ -180,6 +180,7 @@ class MapBridge(QObject):
     rectRequested = Signal(float, float, float, float)  # south, west, north, east
     loaded = Signal(int)  # pins on the page
     drawn = Signal(int, float)  # pins, ms from start to the first paint
+    raiseRequested = Signal(float, float, str)  # lat, lon, site id ("" for a point)
 
     def __init__(self, registry: Registry, parent: QObject | None = None):
         super().__init__(parent)
@@ -220,6 +221,22 @@ class MapBridge(QObject):
             self.rectRequested.emit(south, west, north, east)
         else:
             self.rejected.append(f"rectangle {vals!r}"[:120])
+
+    @Slot(float, float)
+    def raiseAt(self, lat: float, lon: float) -> None:  # noqa: N802
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (lat, lon)) \
+                and -90 <= lat <= 90 and -180 <= lon <= 180:
+            self.raiseRequested.emit(float(lat), float(lon), "")
+        else:
+            self.rejected.append(f"point {(lat, lon)!r}"[:120])
+
+    @Slot(str)
+    def raiseAtSite(self, site_id: str) -> None:  # noqa: N802
+        site = self.registry.sites.get(site_id) if isinstance(site_id, str) else None
+        if site is None:
+            self.rejected.append(f"site {site_id!r}"[:120])
+            return
+        self.raiseRequested.emit(site.location.lat, site.location.lon, site.id)
 
     @Slot(int)
     def pageReady(self, pins: int) -> None:  # noqa: N802
@@ -281,6 +298,8 @@ class MapPanel(QWidget):
     cameraSelected = Signal(str)  # click on a pin, or a camera found by search
     areaPicked = Signal(list, str)  # "Show on wall": camera ids in wall order, what was picked
     areaAdded = Signal(list, str)  # "Add to wall": the same, to add to the wall's free tiles
+    raiseRequested = Signal(float, float, str)  # Ctrl+double-click or context menu: lat, lon,
+    #                                             site id ("" for a point)
     backRequested = Signal()  # Esc that nothing in the panel used: keys back to the wall
     ready = Signal(int)  # the page is up with this many pins
     pinsDrawn = Signal(int, float)  # pins painted; ms from the page's start to the paint
@@ -368,6 +387,7 @@ class MapPanel(QWidget):
         top.addWidget(self.status)
 
         self.bridge.openRequested.connect(self.cameraOpenRequested)
+        self.bridge.raiseRequested.connect(self.raiseRequested)
         self.bridge.selected.connect(self.cameraSelected)
         self.bridge.areaRequested.connect(self.pick_area)
         self.bridge.rectRequested.connect(self.pick_rect)
@@ -488,6 +508,19 @@ class MapPanel(QWidget):
         if camera_id is not None and camera_id not in self.registry.cameras:
             camera_id = None
         self.call_js("Nazar.highlight", camera_id, pan)
+
+    def show_incident(self, lat: float, lon: float, radius_m: float, uncertainty_m: float,
+                      label: str, picks: list[dict]) -> None:
+        """Draw an incident: its point, circles and the chosen cameras' cones by reason.
+        `picks`: [{"id", "tier", "chip"}] (ids of the registry only)."""
+        known = [{"id": p["id"], "tier": int(p["tier"]), "chip": str(p["chip"])}
+                 for p in picks if p.get("id") in self.registry.cameras]
+        self.call_js("Nazar.showIncident", {"lat": lat, "lon": lon, "radius": radius_m,
+                                            "uncertainty": uncertainty_m, "label": label,
+                                            "picks": known})
+
+    def clear_incident(self) -> None:
+        self.call_js("Nazar.clearIncident")
 
     def set_states(self, states: dict[str, str]) -> None:
         if states:

@@ -396,6 +396,77 @@
     call('pickArea', kind, id);
   }
 
+  // Raise an incident: Ctrl+double-click on the map (a point) or on a site, or the map's
+  // context menu. Python opens the raise dialog with the place filled in; Enter raises.
+  function raiseAt(latlng) {
+    map.closePopup();
+    call('raiseAt', latlng.lat, latlng.lng);
+  }
+  function raiseAtSite(i) {
+    map.closePopup();
+    call('raiseAtSite', data.sites[i].id);
+  }
+  function raiseMenu(e) {
+    L.DomEvent.stop(e);
+    L.popup({className: 'nz-popup', closeButton: true})
+      .setLatLng(e.latlng)
+      .setContent(el('div', 'nz-actions', [button('Raise an incident here', 'raise-here',
+                                                   function () { raiseAt(e.latlng); })]))
+      .openOn(map);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The incident: its point, uncertainty circle and search radius, and the cones of the
+  // cameras chosen for it, coloured by their reason (the same chip text as on the tiles)
+  // ------------------------------------------------------------------------------------------
+  var TIER_COLOURS = {1: '#d32f2f', 2: '#8e24aa', 3: '#f08c00', 4: '#607d8b'};
+  var incident = null;
+
+  Nazar.showIncident = function (inc) {
+    Nazar.clearIncident();
+    var g = L.layerGroup(), pt = [inc.lat, inc.lon], cones = 0;
+    g.addLayer(L.circle(pt, {renderer: renderers.highlight, radius: inc.radius, color: '#d32f2f',
+                             weight: 2, dashArray: '8 6', fill: false, interactive: false}));
+    if (inc.uncertainty > 0) {
+      g.addLayer(L.circle(pt, {renderer: renderers.highlight, radius: inc.uncertainty,
+                               color: '#ff9800', weight: 1.5, fillColor: '#ff9800',
+                               fillOpacity: 0.12, interactive: false}));
+    }
+    inc.picks.forEach(function (p) {
+      var c = camById[p.id];
+      if (!c) { return; }
+      var colour = TIER_COLOURS[p.tier] || TIER_COLOURS[4];
+      if (c.bearing !== null && c.fov !== null && c.range !== null) {
+        g.addLayer(L.polygon(conePoints(c), {renderer: renderers.highlight, color: colour,
+                                             weight: 1.5, fillColor: colour, fillOpacity: 0.28,
+                                             interactive: false}));
+        cones += 1;
+      }
+      g.addLayer(L.circleMarker([c.lat, c.lon], {renderer: renderers.highlight, radius: 7,
+                                                  weight: 3, color: colour, fill: false})
+        .bindTooltip(el('span', null, [c.name + ' · ' + p.chip]), {direction: 'top'}));
+    });
+    g.addLayer(L.circleMarker(pt, {renderer: renderers.highlight, radius: 10, weight: 3,
+                                   color: '#ffffff', fillColor: '#d32f2f', fillOpacity: 1})
+      .bindTooltip(el('span', null, [inc.label]), {permanent: true, direction: 'right',
+                                                   className: 'nz-incident-label'}));
+    g.addTo(map);
+    incident = {layer: g, cones: cones, picks: inc.picks.length, label: inc.label,
+                radius: inc.radius};
+    if (Nazar.stopAutoFit) { Nazar.stopAutoFit(); }
+    map.fitBounds(L.latLng(pt).toBounds(Math.max(inc.radius, inc.uncertainty || 0) * 2.4),
+                  {animate: false});
+    return cones;
+  };
+  Nazar.clearIncident = function () {
+    if (incident) { map.removeLayer(incident.layer); }
+    incident = null;
+  };
+  Nazar.incidentShown = function () {
+    return incident ? {cones: incident.cones, picks: incident.picks, label: incident.label,
+                       radius: incident.radius} : null;
+  };
+
   // ------------------------------------------------------------------------------------------
   // Highlight and areas
   // ------------------------------------------------------------------------------------------
@@ -506,7 +577,11 @@
       var i = e.layer.nazarSite;
       cardLater(data.sites[i].loc, function () { return siteCard(i); });
     });
-    layers.sites.on('dblclick', function (e) { L.DomEvent.stop(e); cancelCard(); });
+    layers.sites.on('dblclick', function (e) {
+      L.DomEvent.stop(e);
+      cancelCard();
+      if (e.originalEvent.ctrlKey) { raiseAtSite(e.layer.nazarSite); }
+    });
     layers.sites.on('mouseover', function (e) {
       var s = data.sites[e.layer.nazarSite];
       showTip(s.loc, el('div', 'nz-tip', [el('div', 'nz-tip-name', [s.name]),
@@ -857,7 +932,11 @@
     map.on('mousemove', onMove);
     map.on('mouseup', onUp);
     map.on('click', onMapClick);
-    map.on('dblclick', cancelCard); // a double-click on the map zooms; no card
+    map.on('dblclick', function (e) { // a double-click on the map zooms; no card
+      cancelCard();
+      if (e.originalEvent.ctrlKey) { raiseAt(e.latlng); } // Ctrl+double-click: raise here
+    });
+    map.on('contextmenu', raiseMenu);
     L.DomEvent.on(document, 'keydown', function (e) {
       if (e.key === 'Escape') {
         Nazar.setDrawMode(false);
