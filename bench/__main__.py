@@ -19,6 +19,8 @@ Scenarios:
   rtsp       your own: --cameras N --res WxH --fps F --layout L
   tiny       4 cameras, 640x360, 15 fps, 3 s (what CI runs)
   map        the map panel with 10,000 cameras (bench/map_bench.py; --cameras N --runs R)
+  alarm      alarm mode with 1,200 and 10,000 cameras: selection, and raise to the alarm wall
+             with its banner (bench/alarm_bench.py; --raises N --points N)
 
 Every RTSP scenario starts the GStreamer test server in its own process, runs the real wall
 offscreen in another, then the bare-decode limit (no GUI) over the same streams in a third,
@@ -101,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
+    if argv[:1] == ["alarm"]:
+        import subprocess
+        return subprocess.call([sys.executable, "-m", "bench.alarm_bench", *argv[1:]],
+                               cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
