@@ -260,6 +260,7 @@ class Feed:
             if opened is None:
                 self._retry(f"cannot connect to {self.source.display}")
                 continue
+            self.status.opened(self._clock())
             reason = self._read(opened)
             opened.capture.release()
             if reason is not None and not self._stop.is_set():

@@ -63,6 +63,7 @@ class StatusReading:
     frames: int
     retry_in_s: float | None = None
     first_frame_latency_s: float | None = None  # from the first open to the first frame
+    connect_s: float | None = None  # from the first open until the source was open
 
 
 class StreamStatus:
@@ -82,6 +83,7 @@ class StreamStatus:
         self._retry_at: float | None = None
         self._started_t: float | None = None
         self._first_frame_latency: float | None = None
+        self._connect_s: float | None = None
         self._ever_live = False
 
     # -- events from the worker ---------------------------------------------------------------
@@ -99,6 +101,9 @@ class StreamStatus:
 
     def opened(self, now: float) -> None:
         """The source is open; frames should follow. State changes with the first frame."""
+        with self._lock:
+            if self._connect_s is None and self._started_t is not None:
+                self._connect_s = now - self._started_t
 
     def frame(self, now: float) -> None:
         with self._lock:
@@ -163,4 +168,4 @@ class StreamStatus:
             if state is State.STALLED:
                 message = f"no new frame for {age:.0f} s"
             return StatusReading(state, message, age, fps, self._frames, retry,
-                            self._first_frame_latency)
+                                 self._first_frame_latency, self._connect_s)
