@@ -14,8 +14,10 @@ from app.layouts import LAYOUTS, WallModel
 from app.registry import load_registry
 from app.settings import SettingsStore
 from tests.conftest import DEMO_REGISTRY
+from tests.test_shape import window as real_window  # the real window, fresh settings
 
 MALL = (22.5014, 88.3616)
+window = real_window  # the fixture, under the name the tests use
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +273,50 @@ def test_parse_point(text, point):
 def test_parse_point_errors(text, why):
     with pytest.raises(ValueError, match=why):
         parse_point(text)
+
+
+# -- through the real window ---------------------------------------------------------------------
+def test_raise_acknowledge_clear_through_the_window(window, qtbot, reg):
+    from tests.support.dialogs import answer_next_dialog
+    from tests.test_operate import press
+
+    win = window(DEMO_REGISTRY, layout="3x3", view=reg.default_view(9))
+    win.wall.execute("select_tile", 4)
+    before = win.commands.wall_state()
+    assert not win.banner.isVisible()
+    asked = answer_next_dialog("south city")  # Ctrl+I, type "south city", Enter
+    press(qtbot, win, "Ctrl+I")
+    assert asked == []  # the raise dialog is no question: it was typed into, then Enter
+    cur = win.alarm.current()
+    assert cur is not None and cur.incident.site_id == "south-city-mall"
+    assert win.model.layout.name == alarm_layout_name(len(cur.picks))
+    shown = [t for t in win.wall.tiles if t.content is not None]
+    assert len(shown) == win.model.layout.tiles
+    assert all(t.content.chip for t in shown)
+    assert shown[0].content.chip == win.alarm.chip(shown[0].content.camera_id)
+    banner = win.banner
+    assert banner.isVisible() and "South City Mall" in banner.label.text()
+    assert "FIRE" in banner.label.text() and "Alt+A" in banner.hint.text()
+    assert banner.flashing
+    qtbot.waitUntil(lambda: banner.flashes >= 2, timeout=3000)
+    press(qtbot, win, "Alt+A")
+    assert not banner.flashing and cur.acknowledged  # stopped at once, not at the next tick
+    flashes = banner.flashes
+    qtbot.wait(600)  # longer than one toggle: nothing more flashes (a check, not a budget)
+    assert banner.flashes == flashes
+    asked = answer_next_dialog(accept=True)
+    press(qtbot, win, "Ctrl+Alt+Del")
+    assert asked and "Clear" in asked[0]
+    assert win.commands.wall_state() == before
+    assert not banner.isVisible()
+    assert not any(t.content.chip for t in win.wall.tiles if t.content is not None)
+
+
+def test_exercise_banner_is_unmistakable_and_reduced_motion_is_solid(window, qtbot):
+    win = window(DEMO_REGISTRY, layout="2x2")
+    win.actions_by_name["exercise_drill"].trigger()
+    assert "EXERCISE" in win.banner.label.text()
+    assert "#0d47a1" in win.banner.styleSheet()  # blue stripes, never the real red
+    win.banner.reduced_motion = True
+    win.banner.refresh()
+    assert not win.banner.flashing and win.banner.isVisible()
