@@ -108,11 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         model = WallModel.from_dict(last)  # the wall as the last shift left it
     cache_dir = args.cache_dir / "demo" if args.cache_dir else None
     feeds = FeedManager(cache_dir=cache_dir)
+    from app.audit import AuditError, AuditLog
+    try:
+        audit: AuditLog | None = AuditLog()  # the incident audit log (alarm mode)
+    except (AuditError, OSError) as exc:
+        log.error("alarm mode runs without its audit log: %s", exc)
+        audit = None
     window = MainWindow(registry, model, feeds, store=store,
                         snapshots=SnapshotWriter(args.snapshot_dir),
-                        tour_seconds=args.tour_seconds, with_map=not args.no_map)
+                        tour_seconds=args.tour_seconds, with_map=not args.no_map, audit=audit)
     if last and not (args.cameras or args.layout):
         window.commands.apply_state(last)  # also the saved view it came from
+        window.alarm.resume()  # an incident still open shows again over the last wall
     window.show_registry_problems()
     screens = QGuiApplication.screens()
 

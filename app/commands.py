@@ -30,12 +30,16 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.layouts import LAYOUTS, Event, Tour, WallModel, layout_for
 from app.registry import Camera, Registry
 from app.settings import MAX_SLOTS, SavedView, SettingsStore
 from app.snapshots import SnapshotWriter
+
+if TYPE_CHECKING:
+    from app.alarm import AlarmDesk
+    from app.audit import AuditLog
 
 log = logging.getLogger("nazar.commands")
 
@@ -78,19 +82,22 @@ class FrameGrabber(Protocol):
 class CommandInfo:
     name: str
     title: str
-    kind: str  # "edit", "replace", "navigate", "views", "window"
+    kind: str  # "edit", "replace", "navigate", "views", "window", "alarm"
     method: str
+    target: str = "wall"  # "wall": a WallCommands method; "alarm": an AlarmDesk method
 
 
 COMMANDS: dict[str, CommandInfo] = {}
 
 
-def command(name: str, title: str, kind: str) -> Callable:
-    """Register a WallCommands method as the command `name`."""
+def command(name: str, title: str, kind: str, target: str = "wall") -> Callable:
+    """Register a method as the command `name`: of WallCommands, or (target "alarm") of the
+    wall's AlarmDesk (app/alarm.py)."""
     def register(fn: Callable) -> Callable:
-        COMMANDS[name] = CommandInfo(name, title, kind, fn.__name__)
+        COMMANDS[name] = CommandInfo(name, title, kind, fn.__name__, target)
         return fn
     return register
+
 
 
 @dataclass
@@ -107,6 +114,8 @@ class WallCommands:
     current_slot: int | None = None  # the saved view this wall came from
     tour: Tour | None = None
     highlighted: str | None = None  # a camera picked elsewhere (the map), marked on tiles
+    alarm: AlarmDesk | None = None  # the main wall's incidents (app/alarm.py); None elsewhere
+    audit: AuditLog | None = None  # refusals are recorded here (and the alarm's events)
     log: deque = field(default_factory=lambda: deque(maxlen=200))  # names run, newest last
     tour_changed: Event = field(default_factory=lambda: Event("tour"))
     slot_changed: Event = field(default_factory=lambda: Event("slot"))
@@ -121,9 +130,14 @@ class WallCommands:
         info = COMMANDS.get(name)
         if info is None:
             raise CommandError(f"No such command: {name}")
+        target: Any = self
+        if info.target == "alarm":
+            target = self.alarm
+            if target is None:
+                raise CommandError("Alarm mode is in the main wall's window")
         self.log.append(name)
         before = self.wall_state() if info.kind in ("edit", "replace") else None
-        result = getattr(self, info.method)(*args, **kwargs)
+        result = getattr(target, info.method)(*args, **kwargs)
         if before is not None and self.wall_state() != before and name not in ("undo", "redo"):
             self._undo.append(before)
             self._redo.clear()
@@ -157,6 +171,17 @@ class WallCommands:
             raise CommandError(f"Not a camera in the registry: {str(camera_id)[:40]}")
         return cam
 
+    def allowed(self, cam: Camera, command: str) -> Camera:
+        """An incident_only (private) camera may be shown only while an incident is open:
+        outside one, refuse, and record the refusal in the audit log."""
+        if cam.access == "incident_only" and (self.alarm is None or not self.alarm.open):
+            if self.audit is not None:
+                self.audit.append("refused", None, {"camera": cam.id, "command": command,
+                                                    "why": "incident_only, no open incident"})
+            raise CommandError(f"{cam.name} is a private camera watched only during an "
+                               "incident: not opened (recorded in the audit log)")
+        return cam
+
     def _replace(self, cameras: list[str | None], layout_name: str | None,
                  slot: int | None = None, from_tour: bool = False) -> None:
         """The rule for replacing commands (see the module docstring)."""
@@ -186,7 +211,7 @@ class WallCommands:
 
     @command("put_camera", "Put a camera on a tile (default: the selected tile)", "edit")
     def put_camera(self, camera_id: str, tile: int | None = None) -> Result:
-        cam = self.camera(camera_id)
+        cam = self.allowed(self.camera(camera_id), "put_camera")
         tile = self.model.put(cam.id, tile)
         self.model.select(tile)
         return Result(f"{_numbered(cam)} on tile {tile + 1}", tile)
@@ -202,7 +227,7 @@ class WallCommands:
     def open_camera(self, camera_id: str) -> Result:
         """The selected tile if empty, else the next free tile of the page; on a full page,
         the first free place after it. Never replaces a camera."""
-        cam = self.camera(camera_id)
+        cam = self.allowed(self.camera(camera_id), "open_camera")
         page = self.model.page
         tile = self.model.put_next_free(cam.id)
         self.model.select(tile)

@@ -119,6 +119,11 @@ class SettingsStore:
             self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)",
                              (key, json.dumps(value)))
 
+    def delete(self, key: str) -> None:
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+
     def get(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         if row is None:

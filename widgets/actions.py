@@ -23,7 +23,7 @@ class Spec:
     name: str
     text: str
     keys: tuple[str, ...]
-    menu: str  # "Wall", "Views", "View", "File"
+    menu: str  # "Wall", "Views", "Alarm", "View", "File"
     scope: str  # "window" or "wall"
     command: str  # the command it runs (app.commands.COMMANDS)
     args: tuple = ()
@@ -86,6 +86,24 @@ def specs() -> list[Spec]:
              "rename_view"),
         Spec("delete_view", "Delete the current view…", ("Ctrl+Shift+Del",), "Views", "window",
              "delete_view"),
+        Spec("raise_incident", "Raise an incident…", ("Ctrl+I",), "Alarm", "window",
+             "raise_dialog"),
+        Spec("raise_at_camera", "Raise an incident at the selected camera",
+             ("Ctrl+Shift+I",), "Alarm", "window", "raise_at_camera"),
+        Spec("acknowledge", "Acknowledge the incident", ("Alt+A",), "Alarm", "window",
+             "acknowledge"),
+        Spec("add_note", "Add a note to the incident…", ("Ctrl+Alt+N",), "Alarm", "window",
+             "add_note"),
+        Spec("radius_up", "Incident search radius up", ("]",), "Alarm", "wall",
+             "change_radius", (1,)),
+        Spec("radius_down", "Incident search radius down", ("[",), "Alarm", "wall",
+             "change_radius", (-1,)),
+        Spec("clear_incident", "Clear the incident…", ("Ctrl+Alt+Del",), "Alarm", "window",
+             "clear_incident"),
+        Spec("next_incident", "Show the next open incident", ("Alt+I",), "Alarm", "window",
+             "next_incident"),
+        Spec("exercise_drill", "Start the South City Mall fire drill (Exercise)", (), "Alarm",
+             "window", "exercise_drill"),
         Spec("fullscreen", "Full screen", ("F11", "Alt+Return"), "View", "window",
              "fullscreen"),
         Spec("find_camera", "Find camera…", ("Ctrl+F",), "View", "window", "find_camera"),
@@ -99,6 +117,9 @@ def specs() -> list[Spec]:
     ]
     return out
 
+
+# Menu titles whose first letter's Alt key is a shortcut (Alt+A acknowledges).
+MENU_TITLES = {"Alarm": "A&larm"}
 
 # Keys that are not a QAction: typed on the wall.
 TYPED_ROWS = [("Put camera number N on the selected tile", "0–9, then Return")]
@@ -125,7 +146,8 @@ def install(window: QWidget, wall: WallWidget, menubar: QMenuBar | None,
         if menubar is not None:
             menu = menus.get(spec.menu)
             if menu is None:
-                menu = menus[spec.menu] = menubar.addMenu(f"&{spec.menu}")
+                menu = menus[spec.menu] = menubar.addMenu(
+                    MENU_TITLES.get(spec.menu, f"&{spec.menu}"))
             menu.addAction(act)
         actions[spec.name] = act
     return actions
@@ -142,6 +164,8 @@ def shortcut_rows(actions: dict[str, QAction] | None = None) -> list[tuple[str, 
             if act is None:
                 continue
             keys = tuple(k.toString() for k in act.shortcuts())
+        if not keys:
+            continue  # a menu item without a key (the drill) is no shortcut
         if spec.family:
             if spec.family not in families:
                 families[spec.family] = []

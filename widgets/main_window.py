@@ -12,6 +12,8 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QVBoxLayout, QWidget)
 
+from app.alarm import AlarmDesk
+from app.audit import AuditLog
 from app.commands import CommandError
 from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
@@ -21,10 +23,12 @@ from app.search import SearchService
 from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
 from widgets import actions as shortcut_actions
+from widgets.alarm_banner import AlarmBanner
 from widgets.camera_tree import CameraTree
 from widgets.help_overlay import HelpOverlay
 from widgets.map_dock import attach_map_dock
 from widgets.message_bar import MessageBar
+from widgets.raise_dialog import RaiseDialog
 from widgets.wall import WallWidget
 
 FOCUS_STYLE = ("QDockWidget[keys=\"true\"] { border: 2px solid #ffd600; }"
@@ -165,7 +169,8 @@ class MainWindow(_WallWindowMixin, QMainWindow):
 
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
-                 tour_seconds: float = 10.0, with_map: bool = False):
+                 tour_seconds: float = 10.0, with_map: bool = False,
+                 audit: AuditLog | None = None, reduced_motion: bool = False):
         super().__init__()
         self.registry = registry
         self.model = model
@@ -188,11 +193,18 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.wall = WallWidget(registry, model, feeds, central, store=store, snapshots=snapshots,
                                tour_seconds=tour_seconds, host=self, poller=self.poller)
         self.commands = self.wall.commands
+        # Alarm mode: the main wall's incidents, its banner, and the tiles' reason chips.
+        self.alarm = AlarmDesk(self.commands, registry, store, audit)
+        self.wall.chip_for = self.alarm.chip
+        self.banner = AlarmBanner(self.alarm, central, reduced_motion=reduced_motion)
+        self.alarm.changed.connect(self.wall.refresh_chips)
         col.addWidget(self.message_bar)
+        col.addWidget(self.banner)
         col.addWidget(self.wall, 1)
         self.setCentralWidget(central)
 
-        self.search = SearchService(registry)  # one index: Ctrl+F, map search, area picker
+        self.search = SearchService(registry)  # one index: Ctrl+F, map search, area picker,
+        # and the raise dialog
         self.tree = CameraTree(registry, self, search=self.search)
         self.tree.cameraActivated.connect(lambda cam: self.wall.execute("open_camera", cam))
         self.tree.search.returnPressed.connect(
@@ -214,6 +226,8 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.wall.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.wall.stateChanged.connect(self._update_status)
         self.poller.polled.connect(self._update_status)
+        self.alarm.changed.connect(self._update_status)
+        self.alarm.resume()  # an incident open when Nazar stopped is on the wall again
         if store is not None and store.problem:
             self.message_bar.show_message(store.problem, [])
         self._update_status()
@@ -240,6 +254,14 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                 dock.style().polish(dock)
 
     # -- Host --------------------------------------------------------------------------------
+    def ask_incident(self) -> dict | None:
+        """Ctrl+I: where and what (RaiseDialog); raise_incident's arguments, None: cancel."""
+        dialog = RaiseDialog(self.registry, self.search, self)
+        try:
+            return dialog.arguments if dialog.exec() else None
+        finally:
+            dialog.deleteLater()
+
     def toggle_map(self) -> None:
         if self.map_panel is None or self.map_dock is None:
             raise CommandError("The map is not available in this window")
@@ -314,6 +336,8 @@ class MainWindow(_WallWindowMixin, QMainWindow):
             parts.append(f"view {self.wall.current_slot}")
         if self.wall.tour is not None:
             parts.append("TOUR")
+        if self.alarm.open:
+            parts.append(f"{len(self.alarm.open)} incident(s) open")
         parts.append(f"{live}/{total} streams live")
         return " · ".join(parts)
 

@@ -50,6 +50,7 @@ class TileContent:
     problem: str = ""
     stream: str = "main"  # "main" or "sub": which of the camera's streams is shown
     number: int = 0
+    chip: str = ""  # alarm mode: why this camera is on the wall ("covers · 140 m")
 
 
 class TileWidget(QWidget):
@@ -94,6 +95,11 @@ class TileWidget(QWidget):
         self._snap = None
         self._overlay_key = None
         self.update()
+
+    def set_chip(self, chip: str) -> None:
+        if self.content is not None and self.content.chip != chip:
+            self.content = replace(self.content, chip=chip)
+            self.update()
 
     def switch_source(self, source: FrameSource | None, stream: str) -> None:
         """Show another stream of the same camera. The current picture stays on the tile
@@ -248,12 +254,27 @@ class TileWidget(QWidget):
         state = self._snap.state if self._snap else State.CONNECTING
         return state, state_colour(State.ERROR if c.source is None else state)
 
+    def _paint_chip(self, p: QPainter, r: QRect, chip: str, top: int) -> None:
+        """The alarm's reason chip: small, plain text, top right under the caption."""
+        font = QFont(self._font)
+        font.setPixelSize(max(9, self._font.pixelSize() - 1))
+        fm = QFontMetrics(font)
+        text = fm.elidedText(chip, Qt.TextElideMode.ElideRight, max(20, r.width() - 16))
+        w, h = fm.horizontalAdvance(text) + 10, fm.height() + 4
+        box = QRect(r.width() - w - 4, top + 3, w, h)
+        p.fillRect(box, QColor(183, 28, 28, 220))
+        p.setFont(font)
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
     def _paint_overlay(self, p: QPainter, r: QRect, c: TileContent) -> None:
         snap = self._snap
         state, colour = self._state_colour(c)
         top, bottom, bar_h = self._overlay_bars(r, c)
         p.drawImage(0, 0, top)
         p.drawImage(0, r.height() - bar_h, bottom)
+        if c.chip:
+            self._paint_chip(p, r, c.chip, bar_h)
         if state is State.LIVE and c.source is not None:
             return
         # Not live: make it unmistakable. Dim the (old) picture and say why, big.

@@ -7,6 +7,7 @@ binder's business (`app.binder.TileBinder`); every change goes through the wall'
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -51,6 +52,7 @@ class WallWidget(QWidget):
         self.commands = WallCommands(model, registry, store=store, snapshots=snapshots,
                                      host=host, frames=self.binder, tour_seconds=tour_seconds)
         self.poller = poller
+        self.chip_for: Callable[[str], str] = lambda _cid: ""  # the alarm desk's reason chips
         self.tiles: list[TileWidget] = []
         self.suspended = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -150,7 +152,13 @@ class WallWidget(QWidget):
         if cam is None:
             return TileContent(b.camera_id, b.camera_id, "", None)
         return TileContent(cam.id, cam.name, place_of(self.registry, cam), b.feed,
-                           stream=b.stream, number=cam.number)
+                           stream=b.stream, number=cam.number, chip=self.chip_for(cam.id))
+
+    def refresh_chips(self) -> None:
+        """The alarm changed: give every tile its camera's reason chip (or none)."""
+        for tile in self.tiles:
+            if tile.content is not None:
+                tile.set_chip(self.chip_for(tile.content.camera_id))
 
     def _mark_tiles(self) -> None:
         hl = self.commands.highlighted
