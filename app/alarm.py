@@ -49,7 +49,8 @@ class AlarmHost(Protocol):
 
     def confirm(self, question: str) -> bool: ...
     def ask_text(self, question: str, default: str = "") -> str | None: ...
-    def ask_incident(self) -> dict | None: ...  # raise_incident's arguments, None: cancelled
+    def ask_incident(self, prefill: dict | None = None) -> dict | None: ...
+    # raise_incident's arguments (None: cancelled); prefill: lat, lon, site_id from the map
 
 
 def _utc_now() -> datetime:
@@ -191,6 +192,12 @@ class AlarmDesk:
         if site is not None:
             return site.name
         return f"{inc.lat:.5f}, {inc.lon:.5f}"
+
+    def incident_title(self, o: OpenIncident) -> str:
+        """"FIRE · South City Mall" ("EXERCISE FIRE · …" for a drill): the map's label."""
+        inc = o.incident
+        what = ("EXERCISE " if inc.exercise else "") + KIND_TEXT.get(inc.kind, "INCIDENT")
+        return f"{what} · {self.place_text(o)}"
 
     def chip(self, camera_id: str) -> str:
         """The reason chip for a tile showing `camera_id` (empty outside an incident)."""
@@ -337,12 +344,18 @@ class AlarmDesk:
                                    label=f"at {cam.name}", join=join)
 
     @command("raise_dialog", "Raise an incident…", "alarm", target="alarm")
-    def raise_dialog(self) -> Result:
+    def raise_dialog(self, lat: float | None = None, lon: float | None = None,
+                     site_id: str | None = None) -> Result:
+        """The raise dialog; from the map, with the point or site filled in (Enter raises)."""
         host: Any = self.commands.host
         ask = getattr(host, "ask_incident", None)
         if ask is None:
             raise CommandError("Raising an incident is in the main window")
-        args = ask()
+        prefill = None
+        if lat is not None and lon is not None:
+            prefill = {"lat": float(lat), "lon": float(lon),
+                       "site_id": site_id if site_id in self.registry.sites else None}
+        args = ask(prefill)
         if args is None:
             raise CommandError("No incident raised")
         return self.raise_incident(**args)

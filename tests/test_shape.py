@@ -195,7 +195,7 @@ def test_every_action_and_bridge_slot_reaches_a_command(window, qtbot):
         if spec.menu == "Alarm":  # every alarm question: the officer says no (stubs)
             win.confirm = lambda _q: False
             win.ask_text = lambda _q, _d="": None
-            win.ask_incident = lambda: None
+            win.ask_incident = lambda _prefill=None: None
         n = len(cmds.log)
         win.actions_by_name[spec.name].trigger()
         assert len(cmds.log) == n + 1 and cmds.log[-1] == spec.command, spec.name
@@ -211,7 +211,9 @@ def test_every_action_and_bridge_slot_reaches_a_command(window, qtbot):
     cam = next(iter(win.registry.cameras))
     calls = {"openCamera": ((cam,), "open_camera"), "selectCamera": ((cam,), "highlight_camera"),
              "pickArea": (("site", "south-city-mall"), "show_cameras"),
-             "pickRect": ((22.49, 88.35, 22.51, 88.37), "show_cameras")}
+             "pickRect": ((22.49, 88.35, 22.51, 88.37), "show_cameras"),
+             "raiseAt": ((22.5014, 88.3616), "raise_dialog"),
+             "raiseAtSite": (("south-city-mall",), "raise_dialog")}
     assert slots == set(calls) | set(NOT_REQUESTS)
     for slot, (args, command) in calls.items():
         n = len(cmds.log)

@@ -194,7 +194,9 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                                tour_seconds=tour_seconds, host=self, poller=self.poller)
         self.commands = self.wall.commands
         # Alarm mode: the main wall's incidents, its banner, and the tiles' reason chips.
-        self.alarm = AlarmDesk(self.commands, registry, store, audit)
+        self.alarm = AlarmDesk(self.commands, registry, store, audit,
+                               offline=lambda cam: self.poller.camera_states.get(cam)
+                               in ("offline", "error"))  # never on the big tile
         self.wall.chip_for = self.alarm.chip
         self.banner = AlarmBanner(self.alarm, central, reduced_motion=reduced_motion)
         self.alarm.changed.connect(self.wall.refresh_chips)
@@ -254,9 +256,12 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                 dock.style().polish(dock)
 
     # -- Host --------------------------------------------------------------------------------
-    def ask_incident(self) -> dict | None:
-        """Ctrl+I: where and what (RaiseDialog); raise_incident's arguments, None: cancel."""
+    def ask_incident(self, prefill: dict | None = None) -> dict | None:
+        """Ctrl+I: where and what (RaiseDialog); raise_incident's arguments, None: cancel.
+        From the map, the point or site is filled in already."""
         dialog = RaiseDialog(self.registry, self.search, self)
+        if prefill is not None:
+            dialog.prefill(prefill["lat"], prefill["lon"], prefill.get("site_id"))
         try:
             return dialog.arguments if dialog.exec() else None
         finally:

@@ -76,7 +76,27 @@ def attach_map_dock(window) -> MapPanel:
     panel.areaPicked.connect(lambda ids, label: wall.execute("show_cameras", ids, label))
     panel.areaAdded.connect(lambda ids, label: wall.execute("add_cameras", ids, label))
     panel.backRequested.connect(lambda: wall.execute("back"))
+    panel.raiseRequested.connect(
+        lambda lat, lon, site: wall.execute("raise_dialog", lat, lon, site or None))
     wall.selectionChanged.connect(wall_selection)
     panel.ready.connect(lambda _pins: wall_selection())
     window.poller.polled.connect(lambda: panel.push_states(window.poller.camera_states))
+
+    desk = window.alarm
+
+    def show_incident() -> None:
+        """The incident on the wall, on the map too: its circles and the chosen cameras'
+        cones by reason, with the same chips as the tiles."""
+        cur = desk.current()
+        if cur is None:
+            panel.clear_incident()
+            return
+        inc = cur.incident
+        panel.show_incident(inc.lat, inc.lon, inc.search_radius_m, inc.uncertainty_m,
+                            desk.incident_title(cur),
+                            [{"id": p.camera_id, "tier": p.tier, "chip": desk.chip(p.camera_id)}
+                             for p in cur.picks])
+
+    desk.changed.connect(show_incident)
+    panel.ready.connect(lambda _pins: show_incident())
     return panel

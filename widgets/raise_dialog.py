@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QLineEdit, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from app import labels
 from app.alarm import looks_like_point, parse_point
 from app.incidents import DEFAULT_PRIORITY, INCIDENT_KINDS, PRIORITIES
 from app.registry import Registry
@@ -61,6 +62,18 @@ class RaiseDialog(QDialog):
         self.where.textChanged.connect(self._search)
         self.arguments: dict | None = None
 
+    def prefill(self, lat: float, lon: float, site_id: str | None = None) -> None:
+        """A place from the map: a site (picked in the list) or a point (as lat, lon)."""
+        site = self.registry.sites.get(site_id) if site_id else None
+        if site is None:
+            self.where.setText(f"{lat:.6f}, {lon:.6f}")
+            return
+        self.where.setText(site.name)
+        for row in range(self.results.count()):
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole) == ("site", site.id):
+                self.results.setCurrentRow(row)
+                return
+
     def _search(self, text: str) -> None:
         self.results.clear()
         self.error.clear()
@@ -97,8 +110,9 @@ class RaiseDialog(QDialog):
         station = reg.stations[ident]
         loc = station.location
         if loc is None:
-            raise ValueError(f"{station.name} PS has no location in the registry")
-        return {"lat": loc.lat, "lon": loc.lon, "site_id": None, "label": f"{station.name} PS"}
+            raise ValueError(f"{labels.station_label(station)} has no location in the registry")
+        return {"lat": loc.lat, "lon": loc.lon, "site_id": None,
+                "label": labels.station_label(station)}
 
     def accept(self) -> None:
         try:
