@@ -21,6 +21,8 @@ Scenarios:
   map        the map panel with 10,000 cameras (bench/map_bench.py; --cameras N --runs R)
   alarm      alarm mode with 1,200 and 10,000 cameras: selection, and raise to the alarm wall
              with its banner (bench/alarm_bench.py; --raises N --points N)
+  eyes-on    time to eyes-on: 13 RTSP cameras on a 1+12 alarm wall, raised 20 times with 1 s
+             and 2 s keyframe spacing (bench/eyes_on.py; --raises N --gops 1,2)
 
 Every RTSP scenario starts the GStreamer test server in its own process, runs the real wall
 offscreen in another, then the bare-decode limit (no GUI) over the same streams in a third,
@@ -103,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
-    if argv[:1] == ["alarm"]:
+    if argv[:1] in (["alarm"], ["eyes-on"]):
         import subprocess
-        return subprocess.call([sys.executable, "-m", "bench.alarm_bench", *argv[1:]],
-                               cwd=ROOT)
+        module = "bench.alarm_bench" if argv[0] == "alarm" else "bench.eyes_on"
+        return subprocess.call([sys.executable, "-m", module, *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -67,3 +67,20 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
     assert [e["action"] for e in events] == ["maximise", "restore"]
     assert events[0]["streams_open"] == 1 and events[1]["streams_open"] == 4
     assert "at 1 s: maximise 1" in table
+
+
+def test_alarm_benchmarks_run_and_print_their_limits():
+    """`./nazar bench alarm` and `./nazar bench eyes-on`, tiny: they run end to end (real
+    window, real RTSP server) and print each figure beside its limit. Not the targets."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "alarm", "--sizes", "300", "--raises", "3",
+         "--points", "20"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert "select() p95, 300 cameras" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "raise p95, 300 cameras" in proc.stdout and proc.returncode in (0, 1)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "eyes-on", "--raises", "1", "--gops", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert "every on-page tile live: p50 / p95 / max" in out, out[-2000:] + proc.stderr[-2000:]
+    assert "TARGET every tile live p95 <= 2 s (keyframe 1 s)" in out
+    assert "raise 1/1: 13/13 tiles live" in out  # every tile of the 1+12 wall came up
