@@ -115,7 +115,7 @@ def run(gop_s: int, raises: int, clip_dir: Path, log=print) -> dict:
                 _pump(app, 5)
                 now = time.monotonic()
                 for i, t in tiles:
-                    if i not in shown and t.frames_shown > 0:
+                    if i not in shown and t._frame is not None:  # a frame of this camera
                         shown[i] = now - t0
                     if t.content is not None and t._image is None and t.state is State.LIVE:
                         out["black"] += 1  # live but nothing to paint: would be black
