@@ -1,6 +1,7 @@
-"""Take the README screenshot of the map panel beside the wall, on a virtual X screen.
+"""Take the README screenshots of the map panel beside the wall, on a virtual X screen.
 
     .venv/bin/python tools/map_screenshot.py docs/map.png
+    .venv/bin/python tools/map_screenshot.py docs/alarm.png --alarm   # a fire at South City Mall
 
 Runs the demo wall (3x3, the default first view) with the map dock attached the way
 MainWindow will attach it (`widgets.map_dock.attach_map_dock`), waits until the map page is up
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 W, H = 1920, 1080
 
 
-def child(ready_file: Path) -> int:
+def child(ready_file: Path, alarm: bool = False) -> int:
     """Inside the X server: the window, then write `ready_file` when it is worth a picture."""
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if os.geteuid() == 0 and "--no-sandbox" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]:
@@ -31,11 +32,13 @@ def child(ready_file: Path) -> int:
     from app.layouts import LAYOUTS, WallModel
     from app.registry import load_registry
     from widgets.main_window import MainWindow
-    from widgets.map_dock import attach_map_dock  # before the QApplication (mbtiles scheme)
+    from widgets.map_dock import attach_map_dock
+    from widgets.map_panel import register_schemes
 
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    register_schemes()  # before the QApplication, as main.py does
     app = QApplication(sys.argv[:1])
     reg = load_registry(ROOT / "cameras.yaml")
     model = WallModel(layout=LAYOUTS["3x3"], view=reg.default_view(9))
@@ -50,8 +53,17 @@ def child(ready_file: Path) -> int:
 
     def check() -> None:
         live = sum(1 for f in feeds.feeds() if f.reading().state.value == "live")
-        if panel.is_ready and (live >= 9 or time.monotonic() - started > 60):
+        if alarm and panel.is_ready and not win.alarm.open:
+            site = reg.sites["south-city-mall"]
+            win.wall.execute("raise_incident", site.location.lat, site.location.lon,
+                             site_id=site.id, uncertainty_m=60, note="smoke on level 3")
+            return
+        want = sum(1 for c in model.visible() if c)
+        if panel.is_ready and (live >= want or time.monotonic() - started > 60):
             timer.stop()
+            if alarm:  # the incident as the map shows it, the wall beside it
+                QTimer.singleShot(3000, lambda: ready_file.write_text("ready"))
+                return
             # Central Kolkata, the legend open and one site's card.
             panel.call_js("Nazar.stopAutoFit")
             panel.page.runJavaScript(
@@ -72,8 +84,9 @@ def child(ready_file: Path) -> int:
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        return child(Path(sys.argv[2]))
+        return child(Path(sys.argv[2]), alarm="--alarm" in sys.argv[3:])
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/map.png")
+    alarm = "--alarm" in sys.argv[2:]
     import cv2
 
     from tests.support.xvfb import Xvfb
@@ -81,7 +94,8 @@ def main() -> int:
     with Xvfb(W, H) as x, tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready"
         env = dict(os.environ, DISPLAY=x.display, QT_QPA_PLATFORM="xcb")
-        proc = subprocess.Popen([sys.executable, __file__, "--child", str(ready)], env=env)
+        proc = subprocess.Popen([sys.executable, __file__, "--child", str(ready),
+                                 *(["--alarm"] if alarm else [])], env=env)
         try:
             deadline = time.monotonic() + 110
             while not ready.exists():
