@@ -241,6 +241,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.setStyleSheet(FOCUS_STYLE)
         QApplication.instance().focusChanged.connect(self._mark_focus)
         self._marking_focus = True
+        self._shut_down = False
 
     # -- where the keys go -------------------------------------------------------------------
     def _mark_focus(self, _old: QWidget | None, now: QWidget | None) -> None:
@@ -352,6 +353,10 @@ class MainWindow(_WallWindowMixin, QMainWindow):
             self.status_label.setText(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self._shut_down:  # closed twice (Ctrl+Q, then SIGTERM): everything is done
+            super().closeEvent(event)
+            return
+        self._shut_down = True
         self._poll_timer.stop()
         app = QApplication.instance()
         if app is not None and self._marking_focus:
