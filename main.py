@@ -38,6 +38,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="also open a second wall window, full screen on screen N")
     p.add_argument("--no-map", action="store_true",
                    help="do not open the map panel (saves Chromium's memory on small consoles)")
+    p.add_argument("--reduced-motion", action="store_true", default=None,
+                   help="a steady alarm banner, never flashing (also a setting in the View "
+                        "menu, kept between runs)")
+    p.add_argument("--alarm-repeat-seconds", type=float, default=30.0, metavar="S",
+                   help="repeat the alarm sound every S seconds until acknowledged "
+                        "(default: 30; 0: once)")
     p.add_argument("--tour-seconds", type=float, default=10.0, metavar="S",
                    help="how long a tour shows each page or view (default: 10)")
     p.add_argument("--settings-dir", type=Path, metavar="DIR",
@@ -116,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         audit = None
     window = MainWindow(registry, model, feeds, store=store,
                         snapshots=SnapshotWriter(args.snapshot_dir),
-                        tour_seconds=args.tour_seconds, with_map=not args.no_map, audit=audit)
+                        tour_seconds=args.tour_seconds, with_map=not args.no_map, audit=audit,
+                        reduced_motion=args.reduced_motion,
+                        alarm_repeat_s=args.alarm_repeat_seconds, cache_dir=args.cache_dir)
     if last and not (args.cameras or args.layout):
         window.commands.apply_state(last)  # also the saved view it came from
         window.alarm.resume()  # an incident still open shows again over the last wall

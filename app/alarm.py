@@ -436,15 +436,34 @@ class AlarmDesk:
         self._show(o)
         return Result(f"{o.incident.id}: {self.place_text(o)} ({len(self.open)} open)")
 
+    @command("show_incident", "Show an open incident on the wall", "alarm", target="alarm")
+    def show_incident(self, incident_id: str) -> Result:
+        o = self.get(incident_id)
+        if o is None:
+            raise CommandError(f"No open incident {str(incident_id)[:40]}")
+        if o.incident.id != self.on_wall:
+            self._show(o)
+        return Result(f"{o.incident.id}: {self.place_text(o)} ({len(self.open)} open)")
+
     @command("clear_incident", "Clear the incident…", "alarm", target="alarm")
     def clear_incident(self, confirmed: bool = False) -> Result:
         cur = self._require()
         inc = cur.incident
         if not confirmed:
-            host = self.commands.host
-            if host is None or not host.confirm(
-                    f"Clear {'the EXERCISE ' if inc.exercise else ''}{inc.id} at "
-                    f"{self.place_text(cur)}? The wall goes back to what it showed before."):
+            host: Any = self.commands.host
+            question = (f"Clear {'the EXERCISE ' if inc.exercise else ''}{inc.id} at "
+                        f"{self.place_text(cur)}? The wall goes back to what it showed "
+                        "before.")
+            choose = getattr(host, "choose", None)
+            if choose is not None:  # clear, or first keep this alarm wall as a saved view
+                answer = choose(question, ["Clear", "Save this wall as a view, then clear",
+                                           "Cancel"])
+                if answer not in (0, 1):
+                    raise CommandError("Not cleared")
+                if answer == 1:
+                    self.commands.save_view_as(
+                        name=f"{self.incident_title(cur)}, {inc.raised_at:%d %b %H:%M} UTC")
+            elif host is None or not host.confirm(question):
                 raise CommandError("Not cleared")
         self._audit("clear", inc.id, {"notes": len(cur.notes),
                                       "acknowledged": cur.acknowledged})

@@ -533,6 +533,15 @@ class WallCommands:
         self._host().start_number_entry()
         return Result("Type the camera number, then Enter")
 
+    @command("reduced_motion", "Reduced motion: a steady alarm banner", "window")
+    def reduced_motion(self) -> Result:
+        host: Any = self._host()
+        toggle = getattr(host, "toggle_reduced_motion", None)
+        if toggle is None:
+            raise CommandError("Not available in this window")
+        toggle()
+        return Result()
+
     @command("quit", "Quit", "window")
     def quit(self) -> Result:
         self._host().quit()

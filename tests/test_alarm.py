@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app import audit
 from app.alarm import AlarmDesk, parse_point
@@ -303,7 +304,7 @@ def test_raise_acknowledge_clear_through_the_window(window, qtbot, reg):
     assert not banner.flashing and cur.acknowledged  # stopped at once, not at the next tick
     assert not banner.flash_timer.isActive()  # nothing will toggle it again
     asked = answer_next_dialog(accept=True)
-    press(qtbot, win, "Ctrl+Alt+Del")
+    press(qtbot, win, "Ctrl+Alt+C")
     assert asked and "Clear" in asked[0]
     assert win.commands.wall_state() == before
     assert not banner.isVisible()
@@ -350,3 +351,89 @@ def test_the_incident_on_the_wall_is_on_the_map(window, qtbot, reg):
     assert shown["picks"] == len(cur.picks) and shown["radius"] == cur.incident.search_radius_m
     win.wall.execute("clear_incident", confirmed=True)
     qtbot.waitUntil(lambda: js(qtbot, panel, "Nazar.incidentShown()") is None, timeout=3000)
+
+
+def test_sound_at_raise_repeats_until_acknowledged_and_stops_at_once(window, qtbot):
+    from app.sounds import RATE, TONES, alarm_wav
+
+    win = window(DEMO_REGISTRY, layout="2x2")
+    played, stopped = [], []
+    from widgets.alarm_sound import AlarmSound
+    sound = AlarmSound(win.alarm, win.wall.store.directory, win, repeat_s=0.2,
+                       player=(lambda: played.append(1), lambda: stopped.append(1)))
+    win.wall.execute("exercise_drill")
+    assert played == [1] and sound.sounding  # at the raise, at once
+    qtbot.waitUntil(lambda: len(played) >= 3, timeout=3000)  # and again while unacknowledged
+    win.wall.execute("acknowledge")
+    assert not sound.sounding and stopped and not sound.timer.isActive()  # stopped at once
+    n = len(played)
+    win.wall.execute("clear_incident", confirmed=True)
+    assert len(played) == n
+    # The window's own sound: the real tone file, loaded at the first raise.
+    wav = alarm_wav(win.wall.store.directory)
+    import wave
+    with wave.open(str(wav)) as w:
+        assert w.getframerate() == RATE
+        assert w.getnframes() == sum(int(s * RATE) for _, s in TONES)
+    assert win.sound.plays == 1 and not win.sound.sounding  # played once for the drill
+
+
+def test_incident_list_dock_lists_every_open_incident_and_switches(window, qtbot, reg):
+    win = window(DEMO_REGISTRY, layout="3x3", view=reg.default_view(9))
+    assert not win.incident_dock.isVisibleTo(win)
+    sites = ["south-city-mall", "acropolis-mall", "quest-mall", "forum-courtyard",
+             "mani-square"]
+    for k, sid in enumerate(sites):
+        s = reg.sites[sid]
+        assert win.wall.execute("raise_incident", s.location.lat, s.location.lon,
+                                site_id=sid, priority=2 + (k == 0), join=False) is not None
+    assert win.incident_dock.isVisibleTo(win)
+    lst = win.incidents
+    assert lst.count() == 5
+    first = lst.item(0).text()
+    assert first.startswith("▶ FIRE · South City Mall")  # on the wall, most urgent first
+    target = lst.item(3)
+    other = target.data(Qt.ItemDataRole.UserRole)
+    lst.setCurrentItem(target)
+    lst.setFocus()
+    qtbot.keyClick(lst, Qt.Key.Key_Return)
+    assert win.alarm.on_wall == other
+    marked = [lst.item(i).data(Qt.ItemDataRole.UserRole) for i in range(lst.count())
+              if lst.item(i).text().startswith("▶")]
+    assert marked == [other]  # the list marks the incident now on the wall
+
+
+def test_clear_can_keep_the_alarm_wall_as_a_saved_view(window, qtbot, reg):
+    from tests.support.dialogs import answer_next_dialog
+    from tests.test_operate import press
+
+    win = window(DEMO_REGISTRY, layout="3x3", view=reg.default_view(9))
+    before = win.commands.wall_state()
+    win.wall.execute("exercise_drill")
+    alarm_view = list(win.model.view)
+    asked = answer_next_dialog(button="Save this wall as a view, then clear")
+    press(qtbot, win, "Ctrl+Alt+C")
+    assert asked and "Clear" in asked[0]
+    saved = win.wall.store.views()
+    assert len(saved) == 1 and saved[0].cameras == alarm_view
+    assert "South City Mall" in saved[0].name
+    assert win.alarm.current() is None
+    assert {k: v for k, v in win.commands.wall_state().items() if k != "current_slot"} == \
+        {k: v for k, v in before.items() if k != "current_slot"}
+
+
+def test_reduced_motion_is_a_setting_kept_between_runs(window, qtbot):
+    win = window(DEMO_REGISTRY, layout="2x2")
+    assert not win.banner.reduced_motion
+    win.actions_by_name["reduced_motion"].trigger()
+    assert win.banner.reduced_motion and win.wall.store.get("ui:reduced-motion") is True
+    win.wall.execute("exercise_drill")
+    assert win.banner.isVisibleTo(win) and not win.banner.flashing  # steady
+    from app.feeds import FeedManager
+    from app.layouts import WallModel
+    from widgets.main_window import MainWindow
+    again = MainWindow(win.registry, WallModel(), FeedManager(opener=lambda *a: None),
+                       store=win.wall.store)
+    qtbot.addWidget(again)
+    assert again.banner.reduced_motion
+    again.close()

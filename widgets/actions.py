@@ -98,7 +98,7 @@ def specs() -> list[Spec]:
              "change_radius", (1,)),
         Spec("radius_down", "Incident search radius down", ("[",), "Alarm", "wall",
              "change_radius", (-1,)),
-        Spec("clear_incident", "Clear the incident…", ("Ctrl+Alt+Del",), "Alarm", "window",
+        Spec("clear_incident", "Clear the incident…", ("Ctrl+Alt+C",), "Alarm", "window",
              "clear_incident"),
         Spec("next_incident", "Show the next open incident", ("Alt+I",), "Alarm", "window",
              "next_incident"),
@@ -113,6 +113,8 @@ def specs() -> list[Spec]:
         Spec("back", "Back: close help, restore tile, leave full screen; keys back to the wall",
              ("Esc",), "View", "window", "back"),
         Spec("help", "Keyboard help", ("F1",), "View", "window", "help"),
+        Spec("reduced_motion", "Reduced motion: a steady alarm banner (no flashing)", (),
+             "View", "window", "reduced_motion"),
         Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", "quit"),
     ]
     return out

@@ -104,5 +104,5 @@ class AlarmBanner(QWidget):
         if b["waiting"]:
             parts.append(f"{b['waiting']} more open (Alt+I)")
         self.label.setText("  ·  ".join(parts))
-        self.hint.setText("acknowledged · Ctrl+Alt+Del clears" if b["acknowledged"]
+        self.hint.setText("acknowledged · Ctrl+Alt+C clears" if b["acknowledged"]
                           else "Alt+A acknowledge")

@@ -6,6 +6,7 @@ Both are the `Host` of their wall's commands (app/commands.py): they do what nee
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, 
 from app.alarm import AlarmDesk
 from app.audit import AuditLog
 from app.commands import CommandError
+from app.demo import default_cache_dir
 from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
@@ -24,6 +26,8 @@ from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
 from widgets import actions as shortcut_actions
 from widgets.alarm_banner import AlarmBanner
+from widgets.alarm_sound import REPEAT_S, AlarmSound
+from widgets.incident_list import IncidentList
 from widgets.camera_tree import CameraTree
 from widgets.help_overlay import HelpOverlay
 from widgets.map_dock import attach_map_dock
@@ -51,6 +55,25 @@ class _WallWindowMixin:
                                       | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
+
+    def choose(self, question: str, options: list[str]) -> int | None:
+        """A question with several answers (the first is the default, the last cancels)."""
+        box = QMessageBox(self)  # type: ignore[call-overload]  # the mixin is a QWidget
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Nazar")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(question)
+        buttons = []
+        for i, text in enumerate(options):
+            role = (QMessageBox.ButtonRole.RejectRole if i == len(options) - 1
+                    else QMessageBox.ButtonRole.AcceptRole)
+            buttons.append(box.addButton(text, role))
+        box.setDefaultButton(buttons[0])
+        box.setEscapeButton(buttons[-1])
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return buttons.index(clicked) if clicked in buttons else None
 
     def ask_text(self, question: str, default: str = "") -> str | None:
         text, ok = QInputDialog.getText(self, "Nazar", question,
@@ -170,7 +193,8 @@ class MainWindow(_WallWindowMixin, QMainWindow):
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
                  tour_seconds: float = 10.0, with_map: bool = False,
-                 audit: AuditLog | None = None, reduced_motion: bool = False):
+                 audit: AuditLog | None = None, reduced_motion: bool | None = None,
+                 alarm_repeat_s: float = REPEAT_S, cache_dir: Path | None = None):
         super().__init__()
         self.registry = registry
         self.model = model
@@ -198,7 +222,11 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                                offline=lambda cam: self.poller.camera_states.get(cam)
                                in ("offline", "error"))  # never on the big tile
         self.wall.chip_for = self.alarm.chip
+        if reduced_motion is None:  # the officer's own setting, kept between runs
+            reduced_motion = bool(store.get("ui:reduced-motion", False)) if store else False
         self.banner = AlarmBanner(self.alarm, central, reduced_motion=reduced_motion)
+        self.sound = AlarmSound(self.alarm, cache_dir or default_cache_dir().parent, self,
+                                repeat_s=alarm_repeat_s)
         self.alarm.changed.connect(self.wall.refresh_chips)
         col.addWidget(self.message_bar)
         col.addWidget(self.banner)
@@ -229,6 +257,18 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.wall.stateChanged.connect(self._update_status)
         self.poller.polled.connect(self._update_status)
         self.alarm.changed.connect(self._update_status)
+        self.incidents = IncidentList(self.alarm, self)
+        self.incidents.incidentChosen.connect(
+            lambda inc: self.wall.execute("show_incident", inc))
+        idock = QDockWidget("Incidents", self)
+        idock.setObjectName("incidentsDock")
+        idock.setWidget(self.incidents)
+        idock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, idock)
+        self.incident_dock = idock
+        self.alarm.changed.connect(self._show_incident_dock)
+        self._show_incident_dock()
         self.alarm.resume()  # an incident open when Nazar stopped is on the wall again
         if store is not None and store.problem:
             self.message_bar.show_message(store.problem, [])
@@ -243,11 +283,25 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self._marking_focus = True
         self._shut_down = False
 
+    def _show_incident_dock(self) -> None:
+        """The list of open incidents is there while there are any (in full screen too)."""
+        self.incident_dock.setVisible(bool(self.alarm.open))
+
+    def toggle_reduced_motion(self) -> None:
+        self.banner.reduced_motion = not self.banner.reduced_motion
+        self.banner.refresh()
+        store = self.wall.commands.store
+        if store is not None:
+            store.put("ui:reduced-motion", self.banner.reduced_motion)
+        self.statusBar().showMessage(
+            "Reduced motion: the alarm banner is steady" if self.banner.reduced_motion
+            else "The alarm banner flashes until acknowledged", 8000)
+
     # -- where the keys go -------------------------------------------------------------------
     def _mark_focus(self, _old: QWidget | None, now: QWidget | None) -> None:
         """The dock that has the keyboard gets a yellow frame and title; the wall's selected
         tile is bright only while the wall has the keys (see TileWidget)."""
-        for dock in (self.tree_dock, self.map_dock):
+        for dock in (self.tree_dock, self.map_dock, self.incident_dock):
             if dock is None:
                 continue
             inside = now is not None and (now is dock or dock.isAncestorOf(now))
@@ -390,7 +444,7 @@ class WallWindow(_WallWindowMixin, QWidget):
         lay.addWidget(self.wall)
         self.actions_by_name = shortcut_actions.install(
             self, self.wall, None,
-            only=lambda s: s.name not in ("second_wall", "find_camera", "map"))
+            only=lambda s: s.name not in ("second_wall", "find_camera", "map", "reduced_motion"))
         self.help = HelpOverlay(shortcut_actions.shortcut_rows(self.actions_by_name), self)
 
     def quit(self) -> None:

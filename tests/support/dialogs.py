@@ -12,10 +12,12 @@ class _Asked(list):
     poll = None
 
 
-def answer_next_dialog(text: str | None = None, accept: bool = True) -> list[str]:
+def answer_next_dialog(text: str | None = None, accept: bool = True,
+                       button: str | None = None) -> list[str]:
     """Answer the next modal dialog: type `text` into its line edit (if given), then accept
-    (Enter, or the Yes button of a question) or cancel (Esc, or No). Returns a list that
-    receives the dialog's question once it has been answered."""
+    (Enter, or the Yes / default button of a question) or cancel (Esc, or No / the cancel
+    button); or click the button labelled `button`. Returns a list that receives the dialog's
+    question once it has been answered."""
     asked = _Asked()
 
     def poll() -> None:
@@ -33,9 +35,14 @@ def answer_next_dialog(text: str | None = None, accept: bool = True) -> list[str
             QTimer.singleShot(0, parent.activateWindow)
         if isinstance(w, QMessageBox):
             asked.append(w.text())
-            button = w.button(QMessageBox.StandardButton.Yes if accept
-                              else QMessageBox.StandardButton.No)
-            QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+            if button is not None:
+                target = next(b for b in w.buttons() if b.text() == button)
+            else:
+                target = w.button(QMessageBox.StandardButton.Yes if accept
+                                  else QMessageBox.StandardButton.No)
+                if target is None:  # a question with answers of its own
+                    target = w.defaultButton() if accept else w.escapeButton()
+            QTest.mouseClick(target, Qt.MouseButton.LeftButton)
             return
         if isinstance(w, QInputDialog):
             asked.append(w.labelText())
