@@ -367,15 +367,21 @@ def test_sound_at_raise_repeats_until_acknowledged_and_stops_at_once(window, qtb
     win.wall.execute("acknowledge")
     assert not sound.sounding and stopped and not sound.timer.isActive()  # stopped at once
     n = len(played)
-    win.wall.execute("clear_incident", confirmed=True)
-    assert len(played) == n
+    site = win.registry.sites["acropolis-mall"]  # a second incident, not more urgent: listed
+    win.wall.execute("raise_incident", site.location.lat, site.location.lon, site_id=site.id,
+                     priority=1, join=False)
+    assert len(played) == n + 1 and not sound.timer.isActive()  # once, no repeats
+    n = len(played)
+    win.wall.execute("clear_incident", confirmed=True)  # Acropolis takes the wall: it sounds
+    assert len(played) == n + 1 and sound.sounding
     # The window's own sound: the real tone file, loaded at the first raise.
     wav = alarm_wav(win.wall.store.directory)
     import wave
     with wave.open(str(wav)) as w:
         assert w.getframerate() == RATE
         assert w.getnframes() == sum(int(s * RATE) for _, s in TONES)
-    assert win.sound.plays == 1 and not win.sound.sounding  # played once for the drill
+    assert win.sound.plays == 3  # the window's own: the drill, the listed one, the next
+    assert win.sound.sounding  # Acropolis took the wall at the clear: unacknowledged
 
 
 def test_incident_list_dock_lists_every_open_incident_and_switches(window, qtbot, reg):

@@ -84,3 +84,4 @@ def test_alarm_benchmarks_run_and_print_their_limits():
     assert "every on-page tile live: p50 / p95 / max" in out, out[-2000:] + proc.stderr[-2000:]
     assert "TARGET every tile live p95 <= 2 s (keyframe 1 s)" in out
     assert "raise 1/1: 13/13 tiles live" in out  # every tile of the 1+12 wall came up
+    assert "big tile on its main stream" in out  # the big tile showed its main stream

@@ -1,5 +1,6 @@
 """The alarm sound: once when an incident is raised, then again every `repeat_s` seconds
-while it is not acknowledged; acknowledging (or clearing) stops it at once: the desk's change
+while it is not acknowledged (a new incident that is only listed, because the one on the wall
+is as urgent, sounds once); acknowledging (or clearing) stops it at once: the desk's change
 event stops the player and the timer, with no timer in between.
 
 The tone is app/sounds.py's WAV, played with QtMultimedia's QSoundEffect, loaded only when
@@ -68,6 +69,7 @@ class AlarmSound(QObject):
         self.timer.timeout.connect(self._again)
         self.set_repeat(repeat_s)
         self._sounding_for: str | None = None
+        self._open = len(desk.open)
         desk.changed.connect(self.refresh)
 
     def set_repeat(self, seconds: float) -> None:
@@ -81,7 +83,11 @@ class AlarmSound(QObject):
     def refresh(self) -> None:
         b = self.desk.banner()
         want = b["id"] if b is not None and not b["acknowledged"] else None
+        more = len(self.desk.open) > self._open
+        self._open = len(self.desk.open)
         if want == self._sounding_for:
+            if more:  # a new incident was listed without taking the wall: it sounds once
+                self._again()
             return
         self._sounding_for = want
         if want is None:
