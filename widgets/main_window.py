@@ -239,13 +239,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.tree.cameraActivated.connect(lambda cam: self.wall.execute("open_camera", cam))
         self.tree.search.returnPressed.connect(
             lambda: self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        dock = QDockWidget("Cameras", self)
-        dock.setObjectName("camerasDock")
-        dock.setWidget(self.tree)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.tree_dock = dock
+        self.tree_dock = self._left_dock("Cameras", "camerasDock", self.tree)
         self._dock_was_visible = True
 
         self.status_label = QLabel(self)
@@ -260,13 +254,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.incidents = IncidentList(self.alarm, self)
         self.incidents.incidentChosen.connect(
             lambda inc: self.wall.execute("show_incident", inc))
-        idock = QDockWidget("Incidents", self)
-        idock.setObjectName("incidentsDock")
-        idock.setWidget(self.incidents)
-        idock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, idock)
-        self.incident_dock = idock
+        self.incident_dock = self._left_dock("Incidents", "incidentsDock", self.incidents)
         self.alarm.changed.connect(self._show_incident_dock)
         self._show_incident_dock()
         self.alarm.resume()  # an incident open when Nazar stopped is on the wall again
@@ -282,6 +270,15 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         QApplication.instance().focusChanged.connect(self._mark_focus)
         self._marking_focus = True
         self._shut_down = False
+
+    def _left_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
 
     def _show_incident_dock(self) -> None:
         """The list of open incidents is there while there are any (in full screen too)."""
