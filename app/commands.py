@@ -1,15 +1,16 @@
 """The command layer: every operation that changes a wall, as a named command (no Qt).
 
 Every front door goes through `WallCommands.run(name, ...)`: the QActions (keys and menus),
-the typed camera number, the camera tree, drag and drop, the map's bridge, and later alarms
-and the HTTP API. A command returns a `Result` (a message for the status bar) or raises
+the typed camera number, the camera tree, drag and drop, the map's bridge, alarm mode (its
+commands are the wall's AlarmDesk methods, registered here with target "alarm"), and later
+the HTTP API. A command returns a `Result` (a message for the status bar) or raises
 `CommandError` with a message for the officer; the widgets only show them. What needs Qt
 (a dialog, full screen, another window) is asked of the `Host` the window provides.
 
 ## The one rule for commands that replace the wall's contents
 
 `show_cameras` (an area or a search picked on the map), `open_view`, `undo`/`redo` and
-(later) an alarm wall *replace* what the wall shows. Each of them:
+an alarm wall (raise, next incident) *replace* what the wall shows. Each of them:
 
 1. stops a running tour (unless the command is the tour's own step);
 2. sets the current view slot: the opened view's slot for `open_view`, the slot that state
