@@ -46,10 +46,10 @@ class _Player:
     def play(self) -> None:
         if not self._tried:
             self._load()
-        if self.effect is not None:
-            self.effect.play()
+        if self.effect is not None and self.effect.status() != self.effect.Status.Error:
+            self.effect.play()  # (loading: it plays once loaded)
         else:
-            QApplication.beep()
+            QApplication.beep()  # no multimedia, or the tone could not be played here
 
     def stop(self) -> None:
         if self.effect is not None:
