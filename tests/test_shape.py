@@ -370,3 +370,17 @@ def test_one_search_service_behind_every_search_box(window, qtbot):
     qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
     mall = {c.id for c in panel.registry.cameras_of_site("south-city-mall")}
     assert mall <= set(win.model.cameras())
+
+
+def test_registry_text_in_the_tree_tooltip_and_warnings_is_plain_text(window, write_yaml):
+    """A camera name with markup shows as typed (Qt would render it as rich text)."""
+    from PySide6.QtGui import QTextDocument
+
+    evil = "<b style='color:red;font-size:40px'>FAKE LIVE</b>"
+    cams = demo_cameras(2).replace("name: Demo camera 2", f'name: "{evil}"')
+    win = window(write_yaml(registry_text(cams)), layout="2x2", view=["CAM-1"])
+    item = win.tree._camera_items["CAM-2"]
+    doc = QTextDocument()
+    doc.setHtml(item.toolTip())
+    assert evil in doc.toPlainText()  # rendered, the markup is text, not formatting
+    assert win.message_bar.label.textFormat() == Qt.TextFormat.PlainText

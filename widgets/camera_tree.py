@@ -1,6 +1,7 @@
 """The camera tree: division -> police station -> site -> camera, with a search box."""
 from __future__ import annotations
 
+import html
 import unicodedata
 
 from PySide6.QtCore import (QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal)
@@ -110,7 +111,9 @@ class CameraTree(QWidget):
                     cam_item = _item(labels.camera_label(cam), "camera", cam.id)
                     self._camera_items[cam.id] = cam_item
                     cam_item.setData(cam.id, CAMERA_ID_ROLE)
-                    cam_item.setToolTip(self._tooltip(cam))
+                    # Tooltips guess rich text: registry text goes in escaped, shown as typed.
+                    cam_item.setToolTip("<p style='white-space:pre'>"
+                                        + html.escape(self._tooltip(cam)) + "</p>")
                     cam_item.setDragEnabled(True)
                     parent.appendRow(cam_item)
                 div_item.appendRow(st_item)

@@ -13,6 +13,7 @@ class MessageBar(QWidget):
         self.setStyleSheet("#messageBar { background: #5a3d00; } QLabel { color: #ffe9b0; }")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.details_button = QPushButton("Details", self)
         self.details_button.setCheckable(True)
