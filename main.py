@@ -54,6 +54,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="where demo clips are cached (default: $XDG_CACHE_HOME/nazar or "
                         "~/.cache/nazar)")
+    p.add_argument("--api", action="store_true",
+                   help="serve the dispatch API (CAP, incidents, state, /metrics); off by "
+                        "default; needs the bearer token in the api-token file")
+    p.add_argument("--api-bind", default="127.0.0.1:8765", metavar="HOST:PORT",
+                   help="where the API listens (default: 127.0.0.1:8765, this machine only)")
+    p.add_argument("--api-token-file", type=Path, metavar="PATH",
+                   help="the API's bearer token, a file only you may read (mode 600); "
+                        "default: api-token in the settings directory, created if missing")
+    p.add_argument("--cap-drop", type=Path, metavar="DIR",
+                   help="take CAP 1.2 alerts written into DIR (moved to DIR/done or "
+                        "DIR/refused when handled)")
     p.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default: INFO")
     return p.parse_args(argv)
@@ -114,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         model = WallModel.from_dict(last)  # the wall as the last shift left it
     cache_dir = args.cache_dir / "demo" if args.cache_dir else None
     feeds = FeedManager(cache_dir=cache_dir)
+    from app.audit import FILE_NAME as AUDIT_FILE
     from app.audit import AuditError, AuditLog
     try:
-        audit: AuditLog | None = AuditLog()  # the incident audit log (alarm mode)
+        # the incident audit log (alarm mode), beside the settings (--settings-dir)
+        audit: AuditLog | None = AuditLog(store.directory / AUDIT_FILE)
     except (AuditError, OSError) as exc:
         log.error("alarm mode runs without its audit log: %s", exc)
         audit = None
@@ -129,6 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         window.commands.apply_state(last)  # also the saved view it came from
         window.alarm.resume()  # an incident still open shows again over the last wall
     window.show_registry_problems()
+    if args.api or args.cap_drop:
+        from app.api import ApiStartError, TokenFileError, parse_bind
+        from widgets.api_host import start_api
+        try:
+            start_api(window, bind=parse_bind(args.api_bind) if args.api else None,
+                      token_file=args.api_token_file, drop_dir=args.cap_drop,
+                      settings_dir=store.directory)
+        except (ApiStartError, TokenFileError, ValueError, OSError) as exc:
+            # The wall runs on without it; the officer and the log are told why.
+            log.error("dispatch API not started: %s", exc)
+            window.message_bar.show_message(f"Dispatch API not started: {exc}", [])
     screens = QGuiApplication.screens()
 
     def screen_arg(n: int | None, what: str):

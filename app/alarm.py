@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from app.audit import AuditLog
-from app.commands import CommandError, Result, WallCommands, command
+from app.commands import CommandError, NotFound, Result, WallCommands, command
 from app.geometry import distance_m
 from app.incidents import (INCIDENT_KINDS, PRIORITIES, RADIUS_STEPS, Incident, Pick,
                            alarm_layout_name, choose_big, compass_arrangement, keep_positions,
@@ -42,6 +42,10 @@ JOIN_DISTANCE_M = 300.0
 DRILL_SITE = "south-city-mall"
 KIND_TEXT = {"fire": "FIRE", "crowd": "CROWD", "law_and_order": "LAW AND ORDER",
              "other": "INCIDENT"}
+
+
+class IncidentNotFound(NotFound):
+    """No open incident has that id (the API answers 404)."""
 
 
 class AlarmHost(Protocol):
@@ -169,6 +173,8 @@ class AlarmDesk:
 
     def _audit(self, event: str, incident_id: str | None, data: dict) -> None:
         if self.audit is not None:
+            if self.commands.operator is not None:  # e.g. "api:127.0.0.1" (see dispatch)
+                data = {**data, "operator": self.commands.operator}
             self.audit.append(event, incident_id, data)
 
     # -- reading -----------------------------------------------------------------------------
@@ -177,6 +183,15 @@ class AlarmDesk:
 
     def get(self, incident_id: str) -> OpenIncident | None:
         return next((o for o in self.open if o.incident.id == incident_id), None)
+
+    def _find(self, incident_id: str | None) -> OpenIncident:
+        """The open incident `incident_id`, or (None) the one on the wall."""
+        if incident_id is None:
+            return self._require()
+        o = self.get(incident_id)
+        if o is None:
+            raise IncidentNotFound(f"No open incident {str(incident_id)[:40]}")
+        return o
 
     def _require(self) -> OpenIncident:
         cur = self.current()
@@ -372,8 +387,8 @@ class AlarmDesk:
                                    label=f"{site.name} fire drill", join=False)
 
     @command("acknowledge", "Acknowledge the incident on the wall", "alarm", target="alarm")
-    def acknowledge(self) -> Result:
-        cur = self._require()
+    def acknowledge(self, incident_id: str | None = None) -> Result:
+        cur = self._find(incident_id)
         if cur.acknowledged:
             return Result(f"{cur.incident.id} is already acknowledged")
         self._audit("acknowledge", cur.incident.id, {})
@@ -384,9 +399,7 @@ class AlarmDesk:
 
     @command("add_note", "Add a note to the incident…", "alarm", target="alarm")
     def add_note(self, text: str | None = None, incident_id: str | None = None) -> Result:
-        o = self.get(incident_id) if incident_id else self._require()
-        if o is None:
-            raise CommandError(f"No open incident {str(incident_id)[:40]}")
+        o = self._find(incident_id)
         if text is None:
             host = self.commands.host
             if host is None:
@@ -424,6 +437,45 @@ class AlarmDesk:
             if inc.uncertainty_m > new_r else ""
         return Result(f"Radius {new_r} m: {len(cur.picks)} camera(s){note}")
 
+    @command("update_incident", "Move an incident or change its radius", "alarm",
+             target="alarm")
+    def update_incident(self, incident_id: str | None = None, lat: float | None = None,
+                        lon: float | None = None, radius_m: float | None = None) -> Result:
+        """A new point and/or search radius (a dispatch update); the wall shows the new
+        selection, kept cameras keep their tiles."""
+        o = self._find(incident_id)
+        old = o.incident
+        changes: dict[str, Any] = {}
+        if lat is not None and lon is not None and (lat, lon) != (old.lat, old.lon):
+            changes.update(lat=float(lat), lon=float(lon))
+        if radius_m is not None and float(radius_m) != old.radius_m:
+            changes["radius_m"] = float(radius_m)
+        if not changes:
+            return Result(f"{old.id}: nothing changed")
+        try:
+            new = replace(old, **changes)
+        except ValueError as exc:
+            raise CommandError(f"Not changed: {exc}") from None
+        self._audit("update", old.id, {
+            "from": {"lat": old.lat, "lon": old.lon, "radius_m": old.radius_m},
+            "to": {"lat": new.lat, "lon": new.lon, "radius_m": new.radius_m}})
+        o.incident = new
+        o.picks = select(self.registry, new)
+        if old.id == self.on_wall:
+            model = self.commands.model
+            view = keep_positions(model.view, o.picks, model.layout.tiles, self._usable)
+            self._views_audit(old.id, view)
+            self._persist()
+            state = model.to_dict()
+            state["view"] = view
+            model.apply_dict(state)
+        else:
+            self._persist()
+        self.changed.emit()
+        moved = " moved" if "lat" in changes else ""
+        return Result(f"{old.id}{moved}: radius {new.search_radius_m:g} m, "
+                      f"{len(o.picks)} camera(s)")
+
     @command("next_incident", "Show the next open incident", "alarm", target="alarm")
     def next_incident(self) -> Result:
         if not self.open:
@@ -438,16 +490,14 @@ class AlarmDesk:
 
     @command("show_incident", "Show an open incident on the wall", "alarm", target="alarm")
     def show_incident(self, incident_id: str) -> Result:
-        o = self.get(incident_id)
-        if o is None:
-            raise CommandError(f"No open incident {str(incident_id)[:40]}")
+        o = self._find(incident_id)
         if o.incident.id != self.on_wall:
             self._show(o)
         return Result(f"{o.incident.id}: {self.place_text(o)} ({len(self.open)} open)")
 
     @command("clear_incident", "Clear the incident…", "alarm", target="alarm")
-    def clear_incident(self, confirmed: bool = False) -> Result:
-        cur = self._require()
+    def clear_incident(self, confirmed: bool = False, incident_id: str | None = None) -> Result:
+        cur = self._find(incident_id)
         inc = cur.incident
         if not confirmed:
             host: Any = self.commands.host
@@ -468,6 +518,10 @@ class AlarmDesk:
         self._audit("clear", inc.id, {"notes": len(cur.notes),
                                       "acknowledged": cur.acknowledged})
         self.open.remove(cur)
+        if inc.id != self.on_wall:  # a listed incident: the wall keeps what it shows
+            self._persist()
+            self.changed.emit()
+            return Result(f"{inc.id} cleared ({len(self.open)} open)")
         if self.open:  # the most urgent remaining incident takes the wall
             nxt = max(self.open, key=lambda o: (o.incident.priority, o.incident.raised_at))
             self._show(nxt)
@@ -492,5 +546,6 @@ class AlarmDesk:
         return Result(f"{inc.id} cleared: the wall is as it was before")
 
 
-__all__ = ["AlarmDesk", "AlarmHost", "OpenIncident", "parse_point", "looks_like_point",
+__all__ = ["AlarmDesk", "AlarmHost", "IncidentNotFound", "OpenIncident", "parse_point",
+           "looks_like_point",
            "INCIDENT_KINDS", "PRIORITIES"]

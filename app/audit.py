@@ -111,6 +111,8 @@ EVENTS: dict[str, str] = {
     "acknowledge": "an operator acknowledged an incident",
     "note": "an operator added a note to an incident",
     "radius": "the incident's search radius was changed",
+    "update": "an incident was moved or given another radius (e.g. by a CAP Update)",
+    "cap": "a CAP message was received (API or drop folder): accepted, duplicate or refused",
     "clear": "an incident was cleared (closed)",
     "view_start": "a camera started to be shown during an incident",
     "view_stop": "a camera stopped being shown during an incident",

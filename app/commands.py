@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -49,6 +50,10 @@ UNDO_DEPTH = 50  # wall states kept for Ctrl+Z (at least 20 are promised)
 
 class CommandError(Exception):
     """A command could not be done. The message is for the officer, as it is."""
+
+
+class NotFound(CommandError):
+    """The command names a camera (or incident) that does not exist (the API answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class WallCommands:
     highlighted: str | None = None  # a camera picked elsewhere (the map), marked on tiles
     alarm: AlarmDesk | None = None  # the main wall's incidents (app/alarm.py); None elsewhere
     audit: AuditLog | None = None  # refusals are recorded here (and the alarm's events)
+    operator: str | None = None  # who runs commands, when not the officer at the console
     log: deque = field(default_factory=lambda: deque(maxlen=200))  # names run, newest last
     tour_changed: Event = field(default_factory=lambda: Event("tour"))
     slot_changed: Event = field(default_factory=lambda: Event("slot"))
@@ -144,6 +150,15 @@ class WallCommands:
             self._redo.clear()
         return result if isinstance(result, Result) else Result()
 
+    @contextmanager
+    def acting_as(self, operator: str) -> Iterator[None]:
+        """Commands run inside are recorded in the audit log as `operator`'s (the API)."""
+        before, self.operator = self.operator, operator
+        try:
+            yield
+        finally:
+            self.operator = before
+
     # -- state -------------------------------------------------------------------------------
     def wall_state(self) -> dict:
         """Everything that makes this wall what it is (for undo, and the pre-alarm wall)."""
@@ -169,7 +184,7 @@ class WallCommands:
     def camera(self, camera_id: object) -> Camera:
         cam = self.registry.cameras.get(camera_id) if isinstance(camera_id, str) else None
         if cam is None:
-            raise CommandError(f"Not a camera in the registry: {str(camera_id)[:40]}")
+            raise NotFound(f"Not a camera in the registry: {str(camera_id)[:40]}")
         return cam
 
     def allowed(self, cam: Camera, command: str) -> Camera:
@@ -177,8 +192,11 @@ class WallCommands:
         outside one, refuse, and record the refusal in the audit log."""
         if cam.access == "incident_only" and (self.alarm is None or not self.alarm.open):
             if self.audit is not None:
-                self.audit.append("refused", None, {"camera": cam.id, "command": command,
-                                                    "why": "incident_only, no open incident"})
+                data = {"camera": cam.id, "command": command,
+                        "why": "incident_only, no open incident"}
+                if self.operator is not None:
+                    data["operator"] = self.operator
+                self.audit.append("refused", None, data)
             raise CommandError(f"{cam.name} is a private camera watched only during an "
                                "incident: not opened (recorded in the audit log)")
         return cam
@@ -271,6 +289,20 @@ class WallCommands:
         if self.model.pages > 1:
             msg += f", {self.model.pages} pages (PgDown / PgUp)"
         return Result(msg + " (Ctrl+Z: the wall before)", len(ids))
+
+    @command("set_wall", "Replace the wall with a layout and cameras in tile order", "replace")
+    def set_wall(self, cameras: list[str | None], layout: str | None = None) -> Result:
+        """Tile i shows cameras[i] (None: empty); more cameras than tiles make pages. Private
+        incident_only cameras are refused outside an incident (nothing changes then)."""
+        if layout is not None and layout not in LAYOUTS:
+            raise CommandError(f"No layout {str(layout)[:10]} (layouts: {', '.join(LAYOUTS)})")
+        view = [None if c is None else self.allowed(self.camera(c), "set_wall").id
+                for c in cameras]
+        if layout is None:
+            layout = layout_for(max(1, len(view))).name
+        self._replace(view, layout)
+        n = sum(1 for c in view if c)
+        return Result(f"Layout {layout}, {n} camera(s) on the wall", n)
 
     @command("undo", "Undo: the wall as it was", "replace")
     def undo(self) -> Result:

@@ -64,6 +64,9 @@ class StatusReading:
     retry_in_s: float | None = None
     first_frame_latency_s: float | None = None  # from the first open to the first frame
     connect_s: float | None = None  # from the first open until the source was open
+    reconnects: int = 0  # attempts to open again after the first
+    read_errors: int = 0  # an open stream that stopped giving frames (a failed decode or a
+    #                       lost connection: OpenCV reports both as a failed read)
 
 
 class StreamStatus:
@@ -85,12 +88,16 @@ class StreamStatus:
         self._first_frame_latency: float | None = None
         self._connect_s: float | None = None
         self._ever_live = False
+        self._opens = 0
+        self._is_open = False
+        self._read_errors = 0
 
     # -- events from the worker ---------------------------------------------------------------
     def opening(self, now: float) -> None:
         with self._lock:
             if self._started_t is None:
                 self._started_t = now
+            self._opens += 1
             self._retry_at = None
             if self._state in (State.CLOSED, State.ERROR):
                 return
@@ -104,6 +111,7 @@ class StreamStatus:
         with self._lock:
             if self._connect_s is None and self._started_t is not None:
                 self._connect_s = now - self._started_t
+            self._is_open = True
 
     def frame(self, now: float) -> None:
         with self._lock:
@@ -124,6 +132,9 @@ class StreamStatus:
     def failed(self, now: float, message: str, retry_in_s: float) -> None:
         """An open or read failed; the worker will try again in `retry_in_s`."""
         with self._lock:
+            if self._is_open:
+                self._read_errors += 1
+                self._is_open = False
             if self._state in (State.CLOSED, State.ERROR):
                 return
             self._failures += 1
@@ -168,4 +179,5 @@ class StreamStatus:
             if state is State.STALLED:
                 message = f"no new frame for {age:.0f} s"
             return StatusReading(state, message, age, fps, self._frames, retry,
-                                 self._first_frame_latency, self._connect_s)
+                                 self._first_frame_latency, self._connect_s,
+                                 max(0, self._opens - 1), self._read_errors)

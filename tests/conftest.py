@@ -32,7 +32,7 @@ from widgets.map_panel import register_schemes  # noqa: E402
 
 register_schemes()
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.http"]
 
 DEMO_REGISTRY = ROOT / "cameras.yaml"
 

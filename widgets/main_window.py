@@ -6,6 +6,7 @@ Both are the `Host` of their wall's commands (app/commands.py): they do what nee
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
@@ -24,6 +25,7 @@ from app.registry import Registry
 from app.search import SearchService
 from app.settings import SettingsStore
 from app.snapshots import SnapshotWriter
+from app.streams import StatusReading
 from widgets import actions as shortcut_actions
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_sound import REPEAT_S, AlarmSound
@@ -200,6 +202,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.model = model
         self.feeds = feeds
         self.second: WallWindow | None = None
+        self.on_close: list[Callable[[], None]] = []  # run first when the window closes
         self.setWindowTitle("Nazar: live video wall")
         self.resize(1600, 900)
         # The one stream-status poller: tiles, status bar and map all read it.
@@ -403,11 +406,21 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         if text != self.status_label.text():
             self.status_label.setText(text)
 
+    def tile_readings(self) -> list[StatusReading | None]:
+        """The stream state of each tile of the wall's page (None: empty or hidden)."""
+        out: list[StatusReading | None] = []
+        for i in range(len(self.model.visible())):
+            b = self.wall.binder.binding(i)
+            out.append(b.feed.reading() if b is not None and b.feed is not None else None)
+        return out
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self._shut_down:  # closed twice (Ctrl+Q, then SIGTERM): everything is done
             super().closeEvent(event)
             return
         self._shut_down = True
+        for stop in self.on_close:  # the dispatch API and the CAP drop folder first
+            stop()
         self._poll_timer.stop()
         app = QApplication.instance()
         if app is not None and self._marking_focus:

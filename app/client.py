@@ -1,0 +1,184 @@
+"""The command line for a running wall's dispatch API (`./nazar incident ...`, `./nazar cap`).
+
+    ./nazar incident raise --site "South City Mall" --type fire [--priority 4] [--note ...]
+    ./nazar incident raise --at 22.5014,88.3616 --radius 250 [--uncertainty 100]
+    ./nazar incident list
+    ./nazar incident ack ID | note ID TEXT | clear ID | cap ID
+    ./nazar cap send FILE.xml
+    ./nazar wall state
+
+The wall must run with `--api`. The address is read from `api-address` in the settings
+directory (written by the running wall; else http://127.0.0.1:8765), the token from
+`api-token` there; `--url`, `--token-file` and `--settings-dir` change them. Exit codes: 0 done,
+1 the wall refused (its message is printed), 2 cannot reach the wall or bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from app.alarm import parse_point
+from app.api import ADDRESS_FILE, DEFAULT_PORT, TOKEN_FILE, TokenFileError, load_token
+from app.settings import default_settings_dir
+
+
+class ClientError(Exception):
+    pass
+
+
+def call(url: str, token: str, method: str, path: str, body: Any = None,
+         content_type: str = "application/json", timeout: float = 15.0,
+         operator: str = "cli") -> tuple[int, Any]:
+    """(HTTP status, decoded JSON or text). Raises ClientError when the wall cannot be
+    reached."""
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url.rstrip("/") + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
+    req.add_header("X-Operator", operator)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - our URL
+            status, raw, ctype = resp.status, resp.read(), resp.headers.get("content-type", "")
+    except urllib.error.HTTPError as exc:
+        status, raw, ctype = exc.code, exc.read(), exc.headers.get("content-type", "")
+    except (urllib.error.URLError, OSError) as exc:
+        raise ClientError(f"cannot reach the wall at {url}: {getattr(exc, 'reason', exc)} "
+                          "(is Nazar running with --api?)") from None
+    if "json" in ctype:
+        return status, json.loads(raw.decode("utf-8"))
+    return status, raw.decode("utf-8", "replace")
+
+
+def _address(settings_dir: Path) -> str:
+    f = settings_dir / ADDRESS_FILE
+    if f.exists():
+        return f.read_text(encoding="utf-8").strip()
+    return f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+def _print_incident(d: dict) -> None:
+    what = ("EXERCISE " if d.get("exercise") else "") + str(d.get("type", "")).upper()
+    flags = " (on the wall)" if d.get("on_wall") else ""
+    flags += "" if d.get("acknowledged") else " (not acknowledged)"
+    print(f"{d['id']}  {what}  P{d.get('priority')}  {d.get('place')}  "
+          f"{d.get('cameras')} camera(s){flags}")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="nazar", description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", help="the wall's API (default: from the settings directory)")
+    p.add_argument("--settings-dir", type=Path, help="the wall's --settings-dir")
+    p.add_argument("--token-file", type=Path, help="default: api-token in the settings dir")
+    p.add_argument("--json", action="store_true", help="print the wall's answer as JSON")
+    sub = p.add_subparsers(dest="what", required=True)
+    inc = sub.add_parser("incident", help="raise, list, acknowledge, note, clear incidents")
+    isub = inc.add_subparsers(dest="action", required=True)
+    r = isub.add_parser("raise", help="raise an incident at a site or a point")
+    where = r.add_mutually_exclusive_group(required=True)
+    where.add_argument("--site", help="a site's name or id, e.g. 'South City Mall'")
+    where.add_argument("--at", metavar="LAT,LON", help="a point, e.g. 22.5014,88.3616")
+    r.add_argument("--type", default="fire", choices=["fire", "crowd", "law_and_order", "other"])
+    r.add_argument("--priority", type=int, default=3, choices=range(1, 6), metavar="1-5")
+    r.add_argument("--radius", type=float, default=250.0, metavar="M")
+    r.add_argument("--uncertainty", type=float, default=0.0, metavar="M")
+    r.add_argument("--note", default="")
+    r.add_argument("--exercise", action="store_true", help="an exercise: the EXERCISE banner")
+    isub.add_parser("list", help="the open incidents")
+    for name in ("ack", "clear", "show", "cap"):
+        c = isub.add_parser(name)
+        c.add_argument("id")
+    n = isub.add_parser("note")
+    n.add_argument("id")
+    n.add_argument("text")
+    cap = sub.add_parser("cap", help="send a CAP 1.2 file to the wall")
+    csub = cap.add_subparsers(dest="action", required=True)
+    s = csub.add_parser("send")
+    s.add_argument("file", type=Path)
+    wall = sub.add_parser("wall", help="the wall's state")
+    wsub = wall.add_subparsers(dest="action", required=True)
+    wsub.add_parser("state")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    settings_dir = args.settings_dir or default_settings_dir()
+    try:
+        token = load_token(args.token_file or settings_dir / TOKEN_FILE, create=False)
+    except (TokenFileError, OSError) as exc:
+        print(f"nazar: {exc}", file=sys.stderr)
+        return 2
+    url = args.url or _address(settings_dir)
+
+    def go(method: str, path: str, body: Any = None,
+           ctype: str = "application/json") -> tuple[int, Any]:
+        return call(url, token, method, path, body, ctype)
+
+    try:
+        if args.what == "incident" and args.action == "raise":
+            body: dict[str, Any] = {"type": args.type, "priority": args.priority,
+                                    "radius_m": args.radius, "note": args.note,
+                                    "uncertainty_m": args.uncertainty,
+                                    "exercise": args.exercise}
+            if args.site:
+                body["site"] = args.site
+            else:
+                try:
+                    body["lat"], body["lon"] = parse_point(args.at)
+                except ValueError as exc:
+                    print(f"nazar: --at: {exc}", file=sys.stderr)
+                    return 2
+            status, got = go("POST", "/api/incidents", body)
+        elif args.what == "incident" and args.action == "list":
+            status, got = go("GET", "/api/incidents")
+        elif args.what == "incident" and args.action == "show":
+            status, got = go("GET", f"/api/incidents/{args.id}")
+        elif args.what == "incident" and args.action == "cap":
+            status, got = go("GET", f"/api/incidents/{args.id}/cap")
+        elif args.what == "incident" and args.action in ("ack", "clear"):
+            status, got = go("POST", f"/api/incidents/{args.id}/{args.action}")
+        elif args.what == "incident" and args.action == "note":
+            status, got = go("POST", f"/api/incidents/{args.id}/note", {"text": args.text})
+        elif args.what == "cap":
+            try:
+                data = args.file.read_bytes()
+            except OSError as exc:
+                print(f"nazar: {exc}", file=sys.stderr)
+                return 2
+            status, got = go("POST", "/api/cap", data, "application/xml")
+        else:
+            status, got = go("GET", "/api/state")
+    except ClientError as exc:
+        print(f"nazar: {exc}", file=sys.stderr)
+        return 2
+    if status >= 400:
+        msg = got.get("error") if isinstance(got, dict) else got
+        print(f"nazar: the wall refused ({status}): {msg}", file=sys.stderr)
+        return 1 if status in (400, 404, 409) else 2
+    if args.json or not isinstance(got, (dict, list)):
+        print(got if isinstance(got, str) else json.dumps(got, indent=2))
+    elif isinstance(got, list):
+        for d in got:
+            _print_incident(d)
+        if not got:
+            print("no open incidents")
+    elif "selected" in got:
+        print(got.get("message") or "")
+        _print_incident(got)
+        for p in got["selected"]:
+            print(f"  {p['rank']:>3}. {p['camera']:<24} {p['chip']}")
+    else:
+        print(got.get("message") or json.dumps(got, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
