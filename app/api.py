@@ -108,7 +108,8 @@ LayoutName = Literal[tuple(LAYOUTS)]  # type: ignore[valid-type]
 
 
 class IncidentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["lat", "lon"]}, {"required": ["site"]}]})
     lat: float | None = Field(None, ge=-90, le=90, description="WGS 84 latitude")
     lon: float | None = Field(None, ge=-180, le=180, description="WGS 84 longitude")
     site: str | None = Field(None, min_length=1, max_length=200,
@@ -141,6 +142,12 @@ class WallIn(BaseModel):
                                       description="camera ids in tile order; null: empty tile")
     layout: LayoutName | None = None  # type: ignore[valid-type]
 
+
+# OpenAPI links: what a client (and the fuzzer) can do with a raised incident's id.
+INCIDENT_LINKS = {name: {"operationId": op, "parameters": {"incident_id": "$response.body#/id"}}
+                  for name, op in (("Get", "get_incident"), ("Cap", "get_incident_cap"),
+                                   ("Acknowledge", "acknowledge_incident"),
+                                   ("Note", "note_incident"), ("Clear", "clear_incident"))}
 
 IncidentId = PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 
@@ -298,22 +305,24 @@ def make_app(dispatcher: Dispatcher, gateway: Gateway, token: str,
     async def _no_method(_request: Request, _exc: Exception) -> JSONResponse:
         return error(405, "method not allowed here")
 
-    @app.get("/api/state", summary="The wall: layout, each tile's camera and health, "
-                                   "open incidents")
+    @app.get("/api/state", operation_id="get_state",
+             summary="The wall: layout, each tile's camera and health, open incidents")
     async def state() -> Any:
         return await on_wall(dispatcher.state)
 
-    @app.get("/api/cameras", summary="The registry's cameras, each with its health")
+    @app.get("/api/cameras", operation_id="get_cameras",
+             summary="The registry's cameras, each with its health")
     async def cameras() -> Any:
         return await on_wall(dispatcher.cameras)
 
-    @app.get("/api/incidents", summary="The open incidents")
+    @app.get("/api/incidents", operation_id="list_incidents", summary="The open incidents")
     async def incidents() -> Any:
         return await on_wall(dispatcher.incidents)
 
-    @app.post("/api/incidents", status_code=201,
+    @app.post("/api/incidents", status_code=201, operation_id="raise_incident",
               summary="Raise an incident: the wall shows its cameras, best placed first",
-              responses={404: {"description": "no such site"},
+              responses={201: {"description": "raised", "links": INCIDENT_LINKS},
+                         404: {"description": "no such site"},
                          409: {"description": "the wall refused"}})
     async def raise_incident(body: IncidentIn, request: Request) -> Any:
         who = operator_of(request)
@@ -322,42 +331,46 @@ def make_app(dispatcher: Dispatcher, gateway: Gateway, token: str,
             uncertainty_m=body.uncertainty_m, kind=body.type, priority=body.priority,
             note=body.note, exercise=body.exercise))
 
-    @app.get("/api/incidents/{incident_id}",
-             summary="One open incident with its cameras in rank order and their reasons")
+    @app.get("/api/incidents/{incident_id}", operation_id="get_incident",
+                          summary="One open incident with its cameras in rank order and their reasons")
     async def incident(request: Request, incident_id: str = IncidentId) -> Any:
         return await on_wall(lambda: dispatcher.incident(incident_id))
 
-    @app.get("/api/incidents/{incident_id}/cap", summary="The incident as a CAP 1.2 Alert",
+    @app.get("/api/incidents/{incident_id}/cap", operation_id="get_incident_cap",
+             summary="The incident as a CAP 1.2 Alert",
              response_class=Response,
              responses={200: {"content": {"application/xml": {}}}})
     async def incident_cap(incident_id: str = IncidentId) -> Response:
         xml = await on_wall(lambda: dispatcher.incident_cap(incident_id))
         return Response(xml, media_type="application/xml")
 
-    @app.post("/api/incidents/{incident_id}/ack", summary="Acknowledge an incident")
+    @app.post("/api/incidents/{incident_id}/ack", operation_id="acknowledge_incident",
+              summary="Acknowledge an incident")
     async def ack(request: Request, incident_id: str = IncidentId) -> Any:
         who = operator_of(request)
         return await on_wall(lambda: dispatcher.acknowledge(who, incident_id))
 
-    @app.post("/api/incidents/{incident_id}/note", summary="Add a note to an incident")
+    @app.post("/api/incidents/{incident_id}/note", operation_id="note_incident",
+              summary="Add a note to an incident")
     async def note(body: NoteIn, request: Request, incident_id: str = IncidentId) -> Any:
         who = operator_of(request)
         return await on_wall(lambda: dispatcher.add_note(who, incident_id, body.text))
 
-    @app.post("/api/incidents/{incident_id}/clear",
+    @app.post("/api/incidents/{incident_id}/clear", operation_id="clear_incident",
               summary="Clear an incident (the wall goes back to what it showed before)")
     async def clear(request: Request, incident_id: str = IncidentId) -> Any:
         who = operator_of(request)
         return await on_wall(lambda: dispatcher.clear(who, incident_id))
 
-    @app.put("/api/wall", summary="Replace the wall: a layout and cameras in tile order")
+    @app.put("/api/wall", operation_id="put_wall",
+             summary="Replace the wall: a layout and cameras in tile order")
     async def put_wall(body: WallIn, request: Request) -> Any:
         who = operator_of(request)
         return await on_wall(lambda: dispatcher.set_wall(who, list(body.cameras),
                                                          body.layout))
 
-    @app.post("/api/cap", summary="A CAP 1.2 alert: Alert raises, Update changes, Cancel "
-                                  "clears",
+    @app.post("/api/cap", operation_id="post_cap",
+              summary="A CAP 1.2 alert: Alert raises, Update changes, Cancel clears",
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/xml": {"schema": {"type": "string"}}}}},
               responses={201: {"description": "an Alert raised an incident"},
@@ -379,7 +392,8 @@ def make_app(dispatcher: Dispatcher, gateway: Gateway, token: str,
                              "message": outcome.message},
                             status_code=201 if outcome.action == "raised" else 200)
 
-    @app.get("/metrics", summary="Prometheus text format: feeds, incidents, loop lag",
+    @app.get("/metrics", operation_id="get_metrics",
+             summary="Prometheus text format: feeds, incidents, loop lag",
              response_class=Response,
              responses={200: {"content": {"text/plain": {}}}})
     async def prometheus() -> Response:

@@ -386,3 +386,13 @@ def test_cap_through_the_drop_folder(qtbot, api_wall):
     assert ("refused", "cap-drop:billion-laughs.xml") in rows
     assert not [p for p in drop.iterdir() if p.is_file()]  # every file was moved
     assert json.loads(json.dumps([r.payload for r in audit_rows(wall)]))  # plain JSON
+
+
+def test_the_checked_in_openapi_document_is_the_served_one(api_wall):
+    wall = api_wall()
+    served = wall.client.get("/openapi.json").json
+    checked_in = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert served == checked_in, "docs/openapi.json is out of date: run " \
+                                 ".venv/bin/python tools/export_openapi.py"
+    assert {"/api/state", "/api/cameras", "/api/incidents", "/api/cap", "/api/wall",
+            "/metrics"} <= set(served["paths"])
