@@ -72,12 +72,20 @@ def _print_incident(d: dict) -> None:
           f"{d.get('cameras')} camera(s){flags}")
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="nazar", description=__doc__.split("\n\n")[0])
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="the wall's API (default: from the settings directory)")
     p.add_argument("--settings-dir", type=Path, help="the wall's --settings-dir")
     p.add_argument("--token-file", type=Path, help="default: api-token in the settings dir")
     p.add_argument("--json", action="store_true", help="print the wall's answer as JSON")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The options above may come anywhere (`./nazar incident list --json`)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    _common(pre)
+    common, rest = pre.parse_known_args(argv)
+    p = argparse.ArgumentParser(prog="nazar", description=__doc__.split("\n\n")[0])
+    _common(p)
     sub = p.add_subparsers(dest="what", required=True)
     inc = sub.add_parser("incident", help="raise, list, acknowledge, note, clear incidents")
     isub = inc.add_subparsers(dest="action", required=True)
@@ -105,7 +113,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     wall = sub.add_parser("wall", help="the wall's state")
     wsub = wall.add_subparsers(dest="action", required=True)
     wsub.add_parser("state")
-    return p.parse_args(argv)
+    args = p.parse_args(rest)
+    for key, value in vars(common).items():
+        setattr(args, key, value)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
