@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.client import call
 from tests.support.xvfb import wait
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +53,21 @@ def test_the_command_line_and_the_drop_folder_drive_a_running_wall(tmp_path):
         state = json.loads(nazar("--json", "wall", "state").stdout)
         shown = [t["camera"] for t in state["tiles"] if t["camera"]]
         assert state["incident_on_wall"] == incident_id and set(shown) <= set(picked)
+
+        # Monitoring: once every tile of the alarm wall is live (demo clips, really decoded),
+        # /metrics has one time-to-eyes-on observation and the tiles' live states.
+        url, token = address.read_text().strip(), (settings / "api-token").read_text().strip()
+
+        def metrics() -> dict:
+            _status, text = call(url, token, "GET", "/metrics")
+            return {s.name + json.dumps(s.labels, sort_keys=True): s.value
+                    for f in text_string_to_metric_families(text) for s in f.samples}
+
+        got = wait(lambda: (m := metrics()).get("nazar_time_to_eyes_on_seconds_count{}", 0)
+                   >= 1 and m, timeout=180, interval=0.5)
+        assert got, metrics()
+        assert got['nazar_wall_tiles{"state": "live"}'] >= 1
+        assert got['nazar_feeds{"state": "live"}'] >= 1
 
         r = nazar("cap", "send", str(CAP_DIR / "exercise-quest-mall.xml"))
         assert r.returncode == 0 and "EXERCISE" in r.stdout, (r.stdout, r.stderr)
