@@ -183,13 +183,16 @@ def _parse_sent(text: str) -> datetime:
                        "2026-12-01T10:15:00+05:30")
     try:
         return datetime.fromisoformat(text).astimezone(timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise CapError(f"<sent> '{text[:40]}' is not a valid date and time") from None
 
 
 def parse_cap(data: bytes | str) -> CapMessage:
     """One CAP 1.2 `<alert>` -> CapMessage, or CapError with the reason."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    except UnicodeEncodeError:
+        raise CapError("the text is not valid Unicode (a lone surrogate)") from None
     if len(raw) > MAX_BYTES:
         raise CapError(f"the message is {len(raw)} bytes; CAP alerts here are limited to "
                        f"{MAX_BYTES} bytes")
@@ -198,14 +201,14 @@ def parse_cap(data: bytes | str) -> CapMessage:
     except DefusedXmlException as exc:
         raise CapError(f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
                        "CAP needs neither") from None
-    except ParseError as exc:
+    except (ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise CapError(f"not well-formed XML: {exc}") from None
     if root.tag != _q("alert"):
         raise CapError(f"the root element is <{root.tag}>, not a CAP 1.2 <alert> in the "
                        f"namespace {NS}")
     ref = CapRef(_required(root, "sender"), _required(root, "identifier"))
     for what, value in (("sender", ref.sender), ("identifier", ref.identifier)):
-        if any(c in value for c in " ,<&") or len(value) > 200:
+        if any(c.isspace() or c in ",<&" for c in value) or len(value) > 200:
             raise CapError(f"<{what}> must not contain spaces, commas, '<' or '&' (CAP 1.2)")
     sent = _parse_sent(_required(root, "sent"))
     status = _required(root, "status")
@@ -259,6 +262,13 @@ def parse_cap(data: bytes | str) -> CapMessage:
                       warnings=tuple(warnings))
 
 
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: control characters (except tab and newline) dropped."""
+    return "".join(c for c in text if c in "\t\n" or (ord(c) >= 0x20 and not
+                                                       0xD800 <= ord(c) <= 0xDFFF
+                                                       and c not in "\ufffe\uffff"))
+
+
 def incident_to_cap(*, identifier: str, sender: str, sent: datetime, lat: float, lon: float,
                     radius_m: float, kind: str, priority: int, exercise: bool,
                     area_desc: str, note: str = "", headline: str = "") -> str:
@@ -270,6 +280,7 @@ def incident_to_cap(*, identifier: str, sender: str, sent: datetime, lat: float,
                        ("msgType", "Alert"), ("scope", "Restricted"),
                        ("restriction", "Kolkata Police control room")):
         SubElement(alert, tag).text = value
+    note, headline, area_desc = _xml_text(note), _xml_text(headline), _xml_text(area_desc)
     if note:
         SubElement(alert, "note").text = note
     info = SubElement(alert, "info")

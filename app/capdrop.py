@@ -1,8 +1,9 @@
 """The CAP drop folder: for dispatch systems that can only write files (no Qt).
 
-`--cap-drop DIR` starts a thread that looks into DIR twice a second. A file is taken when
-its size and time have not changed since the previous look (so a file still being written
-waits), and when its name does not start with "." and does not end in ".tmp" or ".part"
+`--cap-drop DIR` starts a thread that looks into DIR five times a second. A file is taken
+when its size and time have not changed since the previous look, or when it was last written
+more than a second ago (so a file still being written waits), and when its name does not
+start with "." and does not end in ".tmp" or ".part"
 (write under such a name, then rename: the usual way). Each file goes through the same
 `Dispatcher.ingest_cap` as `POST /api/cap`, on the GUI thread, with the operator
 "cap-drop:<file name>". Then it is moved, never deleted:
@@ -27,7 +28,8 @@ from app.commands import CommandError
 
 log = logging.getLogger("nazar.capdrop")
 
-POLL_S = 0.5
+POLL_S = 0.2
+SETTLED_S = 1.0  # a file not written for this long is complete
 SKIP_SUFFIXES = (".tmp", ".part", ".reason.txt")
 
 
@@ -80,7 +82,8 @@ class CapDropFolder:
             st = entry.stat(follow_symlinks=False)
             sig = (st.st_size, st.st_mtime_ns)
             current[entry.name] = sig
-            if self._seen.get(entry.name) != sig:
+            settled = time.time() - st.st_mtime > SETTLED_S
+            if self._seen.get(entry.name) != sig and not settled:
                 continue  # new or still changing: look again next time
             self._handle(Path(entry.path), st.st_size)
             current.pop(entry.name, None)
@@ -107,6 +110,12 @@ class CapDropFolder:
             return
         except FutureTimeout:
             log.warning("CAP file %s: the wall did not answer; trying again", path.name)
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad file must not block the others
+            log.exception("CAP file %s", path.name)
+            self._move(path, self.refused)
+            (self.refused / f"{path.name}.reason.txt").write_text(
+                f"internal error: {exc}\n", encoding="utf-8")
             return
         self._move(path, self.done)
         log.info("CAP file %s: %s", path.name, getattr(outcome, "message", outcome))

@@ -105,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
-    if argv[:1] in (["alarm"], ["eyes-on"]):
+    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"]):
         import subprocess
-        module = "bench.alarm_bench" if argv[0] == "alarm" else "bench.eyes_on"
+        module = {"alarm": "bench.alarm_bench", "eyes-on": "bench.eyes_on",
+                  "dispatch": "bench.dispatch_bench"}[argv[0]]
         return subprocess.call([sys.executable, "-m", module, *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,

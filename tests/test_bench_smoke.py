@@ -85,3 +85,15 @@ def test_alarm_benchmarks_run_and_print_their_limits():
     assert "TARGET every tile live p95 <= 2 s (keyframe 1 s)" in out
     assert "raise 1/1: 13/13 tiles live" in out  # every tile of the 1+12 wall came up
     assert "big tile on its main stream" in out  # the big tile showed its main stream
+
+
+def test_dispatch_benchmark_runs_and_prints_its_limit():
+    """`./nazar bench dispatch`, tiny: CAP alerts through the API and the drop folder to a
+    real window, each figure beside its 1 s limit. Not the target itself."""
+    proc = subprocess.run([sys.executable, "-m", "bench", "dispatch", "--alerts", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+    out = proc.stdout
+    assert "CAP alert -> cameras on the wall p95, POST /api/cap" in out, \
+        out[-2000:] + proc.stderr[-2000:]
+    assert "CAP alert -> cameras on the wall p95, drop folder" in out
+    assert "GET /api/state" in out and proc.returncode in (0, 1)
