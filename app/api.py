@@ -39,6 +39,7 @@ from fastapi import FastAPI, Path as PathParam, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.cap import MAX_BYTES as CAP_MAX_BYTES
 from app.cap import CapError
@@ -216,7 +217,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise _TooLarge(limit)
             return message
 
         async def tracked_send(message: dict) -> None:
@@ -228,13 +229,16 @@ class Guard:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
+        except _TooLarge:  # read outside a route (the app answers it inside one)
             if not started:
                 await self._refuse(send, 413, f"the body is larger than {limit} bytes")
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised while a body is read (chunked, no Content-Length): answered 413 by the app."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"the body is larger than {limit} bytes")
 
 
 _OPERATOR = re.compile(r"[A-Za-z0-9._@-]{1,40}")
@@ -297,13 +301,13 @@ def make_app(dispatcher: Dispatcher, gateway: Gateway, token: str,
     async def _busy(_request: Request, _exc: _Busy) -> JSONResponse:
         return error(503, f"the wall did not answer within {limits.call_timeout_s:g} s")
 
-    @app.exception_handler(404)
-    async def _no_route(_request: Request, _exc: Exception) -> JSONResponse:
-        return error(404, "no such endpoint")
-
-    @app.exception_handler(405)
-    async def _no_method(_request: Request, _exc: Exception) -> JSONResponse:
-        return error(405, "method not allowed here")
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error(404, "no such endpoint")
+        if exc.status_code == 405:
+            return error(405, "method not allowed here")
+        return error(exc.status_code, str(exc.detail))
 
     @app.get("/api/state", operation_id="get_state",
              summary="The wall: layout, each tile's camera and health, open incidents")

@@ -192,6 +192,22 @@ def test_a_private_incident_only_camera_is_refused_and_recorded(api_wall):
     assert refused.payload["operator"] == "api:test@127.0.0.1"
 
 
+def chunked_post(url: str, path: str, token: str, size: int) -> tuple[int, bytes]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    chunks = (b"<" + b"x" * 9999 for _ in range(size // 10_000))
+    conn.request("POST", path, body=chunks, encode_chunked=True,
+                 headers={"Authorization": f"Bearer {token}",
+                          "Content-Type": "application/xml"})
+    resp = conn.getresponse()
+    out = resp.status, resp.read()
+    conn.close()
+    return out
+
+
 # -- errors: none of them disturbs the wall -----------------------------------------------------
 def test_errors_are_clear_and_leave_the_wall_alone(api_wall):
     wall = api_wall()
@@ -230,6 +246,12 @@ def test_errors_are_clear_and_leave_the_wall_alone(api_wall):
     # Oversized bodies are refused before they are read.
     big = c.post("/api/cap", b"<" + b"x" * 300_000)
     assert big.status == 413 and "larger than" in big.json["error"]
+    # ... and a chunked body (no Content-Length) is cut off once it passes the limit.
+    for path in ("/api/cap", "/api/incidents"):
+        fut = c.pool.submit(chunked_post, c.url, path, c.token, 300_000)
+        c.qtbot.waitUntil(fut.done, timeout=30000)
+        status, body = fut.result()
+        assert status == 413 and "larger than" in json.loads(body)["error"], (path, body)
     assert wall.win.commands.wall_state() == before and not wall.win.alarm.open
 
 

@@ -44,3 +44,15 @@ def test_readme_quick_start_has_exactly_two_commands():
     assert commands == ["./nazar demo", "./nazar test"]
     ci = (README.parent / ".ci" / "run").read_text()
     assert "./nazar test" in ci
+
+
+
+def test_readme_documents_every_command_line_option():
+    import main
+
+    text = README.read_text(encoding="utf-8")
+    options = [o for a in main.build_parser()._actions for o in a.option_strings
+               if o.startswith("--") and o != "--help"]
+    assert len(options) >= 18
+    missing = [o for o in options if f"`{o}" not in text]
+    assert not missing, f"README's option table lacks {missing}"
