@@ -414,6 +414,23 @@ class AlarmDesk:
         self.changed.emit()
         return Result(f"Note added to {o.incident.id}")
 
+    def _reselect(self, o: OpenIncident, new: Incident) -> None:
+        """`o` becomes `new` (another radius or point): select again; on the wall, the cameras
+        still selected keep their tiles (and streams), the rest are replaced."""
+        o.incident = new
+        o.picks = select(self.registry, new)
+        if new.id == self.on_wall:
+            model = self.commands.model
+            view = keep_positions(model.view, o.picks, model.layout.tiles, self._usable)
+            self._views_audit(new.id, view)
+            self._persist()
+            state = model.to_dict()
+            state["view"] = view
+            model.apply_dict(state)  # same layout, page and selection
+        else:
+            self._persist()
+        self.changed.emit()
+
     @command("change_radius", "Search radius up / down", "alarm", target="alarm")
     def change_radius(self, step: int) -> Result:
         cur = self._require()
@@ -423,16 +440,7 @@ class AlarmDesk:
             end = "largest" if step > 0 else "smallest"
             return Result(f"The radius is already the {end} step ({new_r} m)")
         self._audit("radius", inc.id, {"from_m": inc.radius_m, "to_m": new_r})
-        cur.incident = inc.with_radius(new_r)
-        cur.picks = select(self.registry, cur.incident)
-        model = self.commands.model
-        view = keep_positions(model.view, cur.picks, model.layout.tiles, self._usable)
-        self._views_audit(inc.id, view)
-        self._persist()
-        state = model.to_dict()
-        state["view"] = view
-        model.apply_dict(state)  # same layout, page and selection: kept tiles keep streams
-        self.changed.emit()
+        self._reselect(cur, inc.with_radius(new_r))
         note = f" (the point's uncertainty, {inc.uncertainty_m:g} m, is larger)" \
             if inc.uncertainty_m > new_r else ""
         return Result(f"Radius {new_r} m: {len(cur.picks)} camera(s){note}")
@@ -459,19 +467,7 @@ class AlarmDesk:
         self._audit("update", old.id, {
             "from": {"lat": old.lat, "lon": old.lon, "radius_m": old.radius_m},
             "to": {"lat": new.lat, "lon": new.lon, "radius_m": new.radius_m}})
-        o.incident = new
-        o.picks = select(self.registry, new)
-        if old.id == self.on_wall:
-            model = self.commands.model
-            view = keep_positions(model.view, o.picks, model.layout.tiles, self._usable)
-            self._views_audit(old.id, view)
-            self._persist()
-            state = model.to_dict()
-            state["view"] = view
-            model.apply_dict(state)
-        else:
-            self._persist()
-        self.changed.emit()
+        self._reselect(o, new)
         moved = " moved" if "lat" in changes else ""
         return Result(f"{old.id}{moved}: radius {new.search_radius_m:g} m, "
                       f"{len(o.picks)} camera(s)")
