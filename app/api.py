@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import secrets
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +46,7 @@ from app.commands import CommandError, NotFound
 from app.dispatch import Dispatcher
 from app.layouts import LAYOUTS
 from app.metrics import WallMetrics
+from app.private_files import PrivateFileError, check_private
 
 log = logging.getLogger("nazar.api")
 
@@ -62,7 +62,7 @@ class Gateway(Protocol):
     def submit(self, fn: Callable[[], Any]) -> Future: ...
 
 
-class TokenFileError(Exception):
+class TokenFileError(PrivateFileError):
     """The token file cannot be used; the message names it and says how to fix it."""
 
 
@@ -79,14 +79,10 @@ def load_token(path: Path, create: bool = True) -> str:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(32) + "\n")
         log.info("API token created in %s (mode 600)", path)
-    st = path.stat()
-    if not stat.S_ISREG(st.st_mode):
-        raise TokenFileError(f"{path}: not a regular file")
-    if st.st_uid != os.geteuid():
-        raise TokenFileError(f"{path}: belongs to another user (uid {st.st_uid})")
-    if st.st_mode & 0o077:
-        raise TokenFileError(f"{path}: mode {stat.S_IMODE(st.st_mode):03o} lets others read "
-                             f"or change the API token; run: chmod 600 {path}")
+    try:
+        check_private(path, "API token")
+    except PrivateFileError as exc:
+        raise TokenFileError(str(exc)) from None
     token = path.read_text(encoding="utf-8").strip()
     if len(token) < 16 or any(c.isspace() for c in token):
         raise TokenFileError(f"{path}: the token must be one word of 16 characters or more")

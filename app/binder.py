@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from app.feeds import Feed, FeedManager, Frame
 from app.layouts import wants_sub_stream
 from app.registry import Camera, Registry
+from app.relay import route_for
 from app.streams import StatusReading
 
 
@@ -139,7 +140,8 @@ class TileBinder:
 
     def _acquire(self, cam: Camera, stream: str) -> Feed:
         source = cam.sub if stream == "sub" and cam.sub is not None else cam.main
-        return self.feeds.acquire(cam.id, source, cam.name)
+        return self.feeds.acquire(cam.id, source, cam.name,
+                                  route=route_for(self.registry, cam, stream))
 
     def _bind(self, i: int, cam_id: str) -> None:
         cam = self.registry.cameras.get(cam_id)

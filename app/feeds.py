@@ -26,6 +26,7 @@ import numpy as np
 
 from app import demo
 from app.geometry import fit_size
+from app.relay import RETURN_CAP_S, RETURN_FIRST_S, HubWatch, RelayRoute, why_not
 from app.streams import Backoff, StatusReading, StreamStatus, StreamTimeouts
 from app.urls import Source
 
@@ -162,14 +163,22 @@ def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
     return Opened(cap, None, loop=False)
 
 
+_BACK_TO_HUB = "back to the relay hub"
+
+
 class Feed:
     """One open stream: its worker thread, its state and its newest frame."""
 
     def __init__(self, key: str, source: Source, camera_id: str, title: str,
                  timeouts: StreamTimeouts, opener: Callable[..., Opened | None],
-                 backoff: Backoff | None = None, clock: Callable[[], float] = time.monotonic):
+                 backoff: Backoff | None = None, clock: Callable[[], float] = time.monotonic,
+                 route: RelayRoute | None = None, hub: HubWatch | None = None):
         self.key = key
         self.source = source
+        self.route = route  # a relay hub to open first (app/relay.py); None: direct only
+        self._hub = hub
+        self._hub_at = 0.0  # when to try the hub again (monotonic)
+        self._hub_wait = RETURN_FIRST_S
         self.camera_id = camera_id
         self.title = title
         self.slot = FrameSlot()
@@ -247,9 +256,14 @@ class Feed:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.status.opening(self._clock())
+            via_hub = self._hub_due()
+            source = self.route.source if via_hub and self.route else self.source
             try:
-                opened = self._opener(self.source, self._timeouts, self.camera_id, self.title)
+                opened = self._opener(source, self._timeouts, self.camera_id, self.title)
             except SourceError as exc:
+                if via_hub:
+                    self._hub_failed(str(exc))
+                    continue
                 log.warning("camera %s: %s", self.camera_id, exc)
                 self.status.fatal(str(exc))
                 return
@@ -258,13 +272,48 @@ class Feed:
                     opened.capture.release()
                 return
             if opened is None:
+                if via_hub:  # straight to the camera, no backoff
+                    self._hub_failed("cannot open the stream")
+                    continue
                 self._retry(f"cannot connect to {self.source.display}")
                 continue
             self.status.opened(self._clock())
-            reason = self._read(opened)
+            if via_hub and self.route:
+                self.status.set_path(f"via {self.route.name}")
+            reason = self._read(opened, on_hub=via_hub)
             opened.capture.release()
+            if reason == _BACK_TO_HUB:
+                continue
+            if reason is not None and via_hub and not self._stop.is_set():
+                self._hub_failed(reason)  # the hub's stream broke: the camera directly
+                continue
             if reason is not None and not self._stop.is_set():
                 self._retry(reason)
+
+    # -- relay hubs (app/relay.py) -----------------------------------------------------------
+    def _hub_due(self) -> bool:
+        return self.route is not None and self._clock() >= self._hub_at
+
+    def _hub_failed(self, reason: str) -> None:
+        """The hub did not give the stream: go direct now, try the hub again later."""
+        assert self.route is not None
+        if self._hub is not None:
+            self._hub.mark_down()
+        why = why_not(self.route)
+        log.info("camera %s: %s via %s (%s); opening it directly", self.camera_id, reason,
+                 self.route.name, why)
+        self.status.set_path(f"direct · {why}")
+        self._hub_at = self._clock() + self._hub_wait
+        self._hub_wait = min(RETURN_CAP_S, self._hub_wait * 2)
+
+    def _back_to_hub(self) -> bool:
+        """Running directly: is it time to return to the hub, and is the hub up?"""
+        if self.route is None or self._hub is None or not self._hub_due():
+            return False
+        if not self._hub.up:
+            self._hub.want()
+            return False
+        return True
 
     def _retry(self, message: str) -> None:
         delay = self._backoff.next_delay()
@@ -272,8 +321,9 @@ class Feed:
         self.status.failed(self._clock(), message, delay)
         self._stop.wait(delay)
 
-    def _read(self, opened: Opened) -> str | None:
-        """Read until stopped (None) or the stream fails (the reason)."""
+    def _read(self, opened: Opened, on_hub: bool = False) -> str | None:
+        """Read until stopped (None), the stream fails (the reason) or, running directly,
+        the hub is back (_BACK_TO_HUB)."""
         cap = opened.capture
         period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
         next_due = last_ok = self._clock()
@@ -306,6 +356,10 @@ class Feed:
                     next_due = now  # fell far behind (CPU busy): do not try to catch up
             self._deliver(frame, now)
             self._backoff.reset()
+            if on_hub:
+                self._hub_wait = RETURN_FIRST_S  # the hub works: a later failure retries soon
+            elif self.route is not None and self._back_to_hub():
+                return _BACK_TO_HUB
         return None
 
     def _deliver(self, frame: np.ndarray, captured: float) -> None:
@@ -371,17 +425,28 @@ class FeedManager:
         self._retired: list[Feed] = []  # stopped but maybe still inside a blocking read
         self._decoded_closed = 0  # frames decoded by feeds that have finished
         self._lock = threading.Lock()
+        self._hubs: dict[tuple[str, int], HubWatch] = {}
 
     def _default_opener(self, source: Source, timeouts: StreamTimeouts, camera_id: str,
                         title: str) -> Opened | None:
         return open_source(source, timeouts, camera_id, title, self._cache_dir)
 
-    def acquire(self, camera_id: str, source: Source, title: str = "") -> Feed:
+    def acquire(self, camera_id: str, source: Source, title: str = "",
+                route: RelayRoute | None = None) -> Feed:
+        """The feed of this stream (one per camera stream, shared); `route`: through a relay
+        hub first (app/relay.py)."""
         key = f"{camera_id}|{source.url}"
         with self._lock:
             feed = self._feeds.get(key)
             if feed is None:
-                feed = Feed(key, source, camera_id, title, self.timeouts, self._opener)
+                hub = None
+                if route is not None:
+                    hub = self._hubs.get((route.host, route.port))
+                    if hub is None:
+                        hub = self._hubs[(route.host, route.port)] = HubWatch(route.host,
+                                                                               route.port)
+                feed = Feed(key, source, camera_id, title, self.timeouts, self._opener,
+                            route=route, hub=hub)
                 self._feeds[key] = feed
                 self._refs[key] = 0
                 feed.start()
@@ -429,6 +494,9 @@ class FeedManager:
             self._feeds.clear()
             self._refs.clear()
             self._retired = []
+            hubs, self._hubs = list(self._hubs.values()), {}
+        for hub in hubs:
+            hub.stop()
         for f in feeds:
             f.stop()
         deadline = time.monotonic() + timeout

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from app.geometry import distance_m
-from app.urls import Source, UrlError, parse_source
+from app.urls import Source, UrlError, parse_source, substitute_env
 
 SCHEMA_VERSION = 1
 SITE_KINDS = ("mall", "multiplex", "market", "housing", "bank", "office", "petrol_pump",
@@ -141,6 +141,28 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """A relay hub (`./nazar relay`): pulls each camera stream it serves once and shares it
+    with every console. A console opens `rtsp://HOST:PORT/<camera id>/main|sub` through it,
+    and the camera directly when the hub is down."""
+
+    id: str
+    name: str
+    host: str
+    port: int
+    user: str | None = None  # this console's credentials at the hub (None: no login)
+    password: str | None = None
+    divisions: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    cameras: tuple[str, ...] = ()
+    line: int = 0
+
+    def serves(self, cam: Camera, division: str | None) -> bool:
+        return (cam.id in self.cameras or (cam.site is not None and cam.site in self.sites)
+                or (division is not None and division in self.divisions))
+
+
+@dataclass(frozen=True)
 class MapConfig:
     """The map panel's basemap. Neither given: the built-in offline basemap."""
 
@@ -161,7 +183,14 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # ids of cameras left out
     map: MapConfig = field(default_factory=MapConfig)
+    relays: dict[str, Relay] = field(default_factory=dict)
     _numbers: dict[int, Camera] | None = field(default=None, repr=False)
+
+    def relay_for(self, cam: Camera) -> Relay | None:
+        """The first relay (in file order) that serves this camera, or None: direct."""
+        station = self.stations.get(cam.station)
+        division = station.division if station else None
+        return next((r for r in self.relays.values() if r.serves(cam, division)), None)
 
     def by_number(self, number: int) -> Camera | None:
         if self._numbers is None:
@@ -414,7 +443,9 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 # ---------------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------------
-_TOP_KEYS = ("version", "map", "divisions", "sites", "cameras")
+_TOP_KEYS = ("version", "map", "divisions", "sites", "cameras", "relays")
+_RELAY_KEYS = ("id", "name", "address", "user", "password", "serves")
+_SERVES_KEYS = ("divisions", "sites", "cameras")
 _MAP_KEYS = ("tiles", "mbtiles", "attribution", "center", "zoom")
 _DIVISION_KEYS = ("id", "name", "stations")
 _STATION_KEYS = ("id", "name", "location", "phone")
@@ -472,6 +503,7 @@ def parse_registry(text: str, file: str = "<text>", base_dir: Path | None = None
     _load_divisions(ck, data, reg)
     _load_sites(ck, data, reg)
     _load_cameras(ck, data, reg)
+    _load_relays(ck, data, reg)
     reg.problems = ck.problems
     return reg
 
@@ -869,6 +901,85 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
                                   indoor=indoor, ptz=ptz, position_accuracy_m=accuracy,
                                   access=access)
     _number_cameras(reg)
+
+
+def _load_relays(ck: _Checker, data: _Map, reg: Registry) -> None:
+    """`relays:` (after the cameras: what a relay serves must exist). A relay with a problem
+    is left out (its cameras are opened directly); an unknown name in `serves` is reported
+    and ignored."""
+    for line, raw in _items(ck, data, "relays"):
+        r = ck.mapping(raw, line, "a relay", entity="relay")
+        if r is None:
+            continue
+        n = len(ck.problems)
+        rid = ck.get(r, "id", _slug, required=True, entity="relay")
+        ent = f"relay {rid}" if isinstance(rid, str) else "relay"
+        ck.unknown_keys(r, _RELAY_KEYS, entity=ent)
+        if isinstance(rid, str) and rid in reg.relays:
+            ck.add(ck.line_of(r, "id"), f"duplicate relay id '{rid}'", field="id", entity=ent)
+            continue
+        name = ck.get(r, "name", _text, required=False, default=rid, entity=ent)
+
+        def address_check(value: Any) -> tuple[str, int]:
+            text = _text(value)
+            m = re.fullmatch(r"rtsp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})/?", text)
+            if "@" in text:
+                raise _Invalid("no user or password in the address: give them as 'user' and "
+                               "'password' (with ${ENV})")
+            if m is None or not 0 < int(m.group(2)) < 65536:
+                raise _Invalid(f"'{text[:60]}' is not rtsp://HOST:PORT (e.g. "
+                               "rtsp://10.20.0.5:8654)")
+            return m.group(1).strip("[]"), int(m.group(2))
+
+        def secret(value: Any) -> str:
+            try:
+                return substitute_env(_text(value), ck.env)
+            except UrlError as exc:
+                raise _Invalid(str(exc)) from None
+
+        address = ck.get(r, "address", address_check, required=True, entity=ent)
+        user = ck.get(r, "user", secret, required=False, default=None, entity=ent)
+        password = ck.get(r, "password", secret, required=False, default=None, entity=ent)
+        if (user is None) != (password is None) and _MISSING not in (user, password):
+            ck.add(r.line, "give 'user' and 'password' together (or neither)", entity=ent)
+        served: dict[str, tuple[str, ...]] = {"divisions": (), "sites": (), "cameras": ()}
+        sv = ck.mapping(r.get("serves"), ck.line_of(r, "serves"), "'serves'", field="serves",
+                        entity=ent) if r.get("serves") is not None else None
+        if r.get("serves") is None:
+            ck.add(r.line, "missing required field 'serves' (divisions, sites and/or cameras)",
+                   field="serves", entity=ent)
+        if sv is not None:
+            ck.unknown_keys(sv, _SERVES_KEYS, prefix="serves", entity=ent)
+            known: dict[str, dict[str, Any]] = {"divisions": reg.divisions,
+                                                "sites": reg.sites, "cameras": reg.cameras}
+            for key in _SERVES_KEYS:
+                items = _items(ck, sv, key)
+                ids = []
+                for iline, item in items:
+                    text = item if isinstance(item, str) else None
+                    table: dict[str, Any] = known[key]
+                    if text is None or text not in table:
+                        ck.add(iline, f"'serves.{key}': unknown {key[:-1]} "
+                               f"'{str(item)[:40]}' (ignored)", field=f"serves.{key}",
+                               entity=ent)
+                        continue
+                    ids.append(text)
+                served[key] = tuple(ids)
+            if not any(served.values()) and len(ck.problems) == n:
+                ck.add(ck.line_of(r, "serves"), "serves nothing: list divisions, sites or "
+                       "cameras", field="serves", entity=ent)
+        # Unknown names in `serves` are dropped; unresolved login variables leave the relay
+        # without a login (a hub does not need the consoles' logins; a console is refused
+        # by its hub and opens the camera directly, saying why).
+        tolerated = ("serves.", "user", "password")
+        bad = [p for p in ck.problems[n:] if not (p.field or "").startswith(tolerated)]
+        if bad or _MISSING in (rid, address) or not any(served.values()):
+            continue
+        if _MISSING in (user, password):
+            user = password = None
+        host, port = address
+        reg.relays[rid] = Relay(rid, name, host, port, user, password, served["divisions"],
+                                served["sites"], served["cameras"], r.line)
 
 
 def _number_cameras(reg: Registry) -> None:

@@ -67,6 +67,7 @@ class StatusReading:
     reconnects: int = 0  # attempts to open again after the first
     read_errors: int = 0  # an open stream that stopped giving frames (a failed decode or a
     #                       lost connection: OpenCV reports both as a failed read)
+    path: str = ""  # relay hubs: "via Lalbazar-1", "direct · Lalbazar-1 down"; "" no hub
 
 
 class StreamStatus:
@@ -91,6 +92,7 @@ class StreamStatus:
         self._opens = 0
         self._is_open = False
         self._read_errors = 0
+        self._path = ""
 
     # -- events from the worker ---------------------------------------------------------------
     def opening(self, now: float) -> None:
@@ -146,6 +148,11 @@ class StreamStatus:
             else:
                 self._state = State.RECONNECTING
 
+    def set_path(self, path: str) -> None:
+        """Which way the stream comes (relay hubs): shown on the tile."""
+        with self._lock:
+            self._path = path
+
     def fatal(self, message: str) -> None:
         with self._lock:
             if self._state is not State.CLOSED:
@@ -180,4 +187,4 @@ class StreamStatus:
                 message = f"no new frame for {age:.0f} s"
             return StatusReading(state, message, age, fps, self._frames, retry,
                                  self._first_frame_latency, self._connect_s,
-                                 max(0, self._opens - 1), self._read_errors)
+                                 max(0, self._opens - 1), self._read_errors, self._path)

@@ -145,7 +145,7 @@ class TileWidget(QWidget):
                 snap = source.reading()
         if snap is not None:
             self._snap = snap
-            key = (snap.state, snap.message, _status_age(snap), round(snap.fps))
+            key = (snap.state, snap.message, _status_age(snap), round(snap.fps), snap.path)
             if key != self._overlay_key:
                 self._overlay_key = key
                 changed = True
@@ -238,6 +238,8 @@ class TileWidget(QWidget):
                 status += f"  {snap.fps:.0f} fps"
             if c.stream == "sub":
                 status += "  · sub"
+            if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
+                status += f"  · {snap.path}"
         width = max(1, min(r.width(), fm.horizontalAdvance(status) + 16))
         bottom = _bar_image(width, bar_h)
         p = QPainter(bottom)

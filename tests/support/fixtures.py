@@ -44,9 +44,10 @@ def rtsp_server_factory() -> Iterator[RtspServerFactory]:
     servers: list[RtspServer] = []
 
     def factory(
-        mounts: Mapping[str, str | os.PathLike[str]], port: int | None = None
+        mounts: Mapping[str, str | os.PathLike[str]], port: int | None = None,
+        stats_file: Path | None = None,
     ) -> RtspServer:
-        server = RtspServer(mounts, port=port)
+        server = RtspServer(mounts, port=port, stats_file=stats_file)
         servers.append(server)
         return server.start()
 

@@ -13,6 +13,7 @@ The server runs in Debian's ``/usr/bin/python3`` (GStreamer's Python bindings co
 from __future__ import annotations
 
 import functools
+import json
 import os
 import selectors
 import shutil
@@ -91,6 +92,7 @@ class RtspServer:
         port: int | None = None,
         host: str = "127.0.0.1",
         ready_timeout: float = 20.0,
+        stats_file: Path | None = None,
     ) -> None:
         if not mounts:
             raise ValueError("at least one mount is needed")
@@ -103,6 +105,7 @@ class RtspServer:
         self.ready_timeout = ready_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
+        self.stats_file = stats_file  # the server keeps its open connections counted here
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -150,6 +153,15 @@ class RtspServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    def connections(self) -> int:
+        """RTSP connections open at the server, counted by the server (needs stats_file)."""
+        if self.stats_file is None:
+            raise RtspServerError("start the server with stats_file to count connections")
+        try:
+            return int(json.loads(self.stats_file.read_text())["connections"])
+        except (OSError, ValueError, KeyError):
+            return -1
+
     def url(self, mount: str) -> str:
         """``rtsp://HOST:PORT/mount`` (``mount`` with or without its leading slash)."""
         return f"rtsp://{self.host}:{self.port}/{mount.lstrip('/')}"
@@ -176,6 +188,8 @@ class RtspServer:
         command.append("--exit-on-stdin-eof")  # no server outlives a crashed test process
         for mount, clip in self.mounts.items():
             command += ["--mount", f"{mount}={clip}"]
+        if self.stats_file is not None:
+            command += ["--stats-file", str(self.stats_file)]
         # stderr goes to a file, not a pipe nobody reads (GStreamer warnings could fill it).
         self._stderr = tempfile.TemporaryFile(prefix="rtsp-server-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(

@@ -1,0 +1,5 @@
+import sys
+
+from relay.hub import main
+
+sys.exit(main())
