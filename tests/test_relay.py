@@ -198,3 +198,25 @@ relays:
     assert r2 is not None
     assert r2.source.url == "rtsp://wall%201:p%40ss%2Fw%3Ard@[::1]:8654/CAM-2/main"
     assert "p@ss" not in r2.source.display and "Lalbazar-1" in r2.source.display
+
+
+def test_the_tile_says_which_way_the_picture_comes(qtbot, setup):
+    from app.layouts import LAYOUTS, WallModel
+    from widgets.main_window import MainWindow
+
+    camera, hub, _console, path = setup
+    h = hub()
+    reg = load_registry(path, env={"RELAY_USER": "wall-2", "RELAY_PASSWORD": "s3cret-two"})
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["1"], view=["CAM-1"]), FeedManager())
+    qtbot.addWidget(win)
+    win.show()
+    tile = win.wall.tiles[0]
+    try:
+        qtbot.waitUntil(lambda: "via Lalbazar-1" in tile.status_text, timeout=30000)
+        assert tile.status_text.startswith("LIVE")
+        h.kill()
+        qtbot.waitUntil(lambda: "direct · Lalbazar-1 down" in tile.status_text
+                        and tile.status_text.startswith("LIVE"), timeout=30000)
+    finally:
+        win.close()
+        win.feeds.stop_all(timeout=5.0)
