@@ -21,6 +21,8 @@ Scenarios:
   map        the map panel with 10,000 cameras (bench/map_bench.py; --cameras N --runs R)
   alarm      alarm mode with 1,200 and 10,000 cameras: selection, and raise to the alarm wall
              with its banner (bench/alarm_bench.py; --raises N --points N)
+  relay      a relay hub: 64 streams x 4 clients through it and direct, hub CPU per stream,
+             added delay, a 2x2 wall direct and via the hub (bench/relay_bench.py)
   eyes-on    time to eyes-on: 13 RTSP cameras on a 1+12 alarm wall, raised 20 times with 1 s
              and 2 s keyframe spacing (bench/eyes_on.py; --raises N --gops 1,2)
 
@@ -105,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
-    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"]):
+    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"], ["relay"]):
         import subprocess
         module = {"alarm": "bench.alarm_bench", "eyes-on": "bench.eyes_on",
-                  "dispatch": "bench.dispatch_bench"}[argv[0]]
+                  "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench"}[argv[0]]
         return subprocess.call([sys.executable, "-m", module, *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,

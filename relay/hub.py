@@ -54,7 +54,8 @@ REQUIRED = ("rtspsrc", "rtph264depay", "h264parse", "rtph264pay")
 def launch(url: str) -> str:
     """The shared media of one camera stream, in gst-launch syntax (no decoding)."""
     location = url.replace("\\", "\\\\").replace('"', '\\"')
-    return (f'( rtspsrc location="{location}" protocols=tcp latency=200 '
+    # latency=0: over TCP nothing arrives out of order, so the jitter buffer only delays.
+    return (f'( rtspsrc location="{location}" protocols=tcp latency=0 '
             "! rtph264depay ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
 
 
@@ -139,7 +140,6 @@ class Hub:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch(url))
         factory.set_shared(True)
-        factory.set_latency(200)
         if self.users is not None:
             perms = GstRtspServer.RTSPPermissions()
             perms.add_permission_for_role(ROLE, "media.factory.access", True)
