@@ -86,13 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--warmup", type=float, default=5.0)
     p.add_argument("--wall-seconds", type=float, default=10.0)
+    p.add_argument("--size", default="640x360", help="the camera's picture, WxH")
+    p.add_argument("--fps", type=int, default=15)
     args = p.parse_args(argv)
 
     from tests.support.clips import make_clip
     from tests.support.relay import RelayHub
     from tests.support.rtsp import RtspServer, free_port
 
-    clip = make_clip(default_clip_dir(), 640, 360, fps=15, seconds=20)
+    width, height = (int(x) for x in args.size.lower().split("x"))
+    clip = make_clip(default_clip_dir(), width, height, fps=args.fps, seconds=20)
     work = Path(tempfile.mkdtemp(prefix="nazar-relay-bench-"))
     mounts = {f"/cam{i}": clip for i in range(1, args.streams + 1)}
     results: dict = {}
@@ -137,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
     h, d, dl = results["hub"], results["direct"], results["delay"]
     n = args.streams
-    title = (f"Relay hub: {n} streams (640x360 H.264 15 fps) x {args.clients} clients, "
-             f"{args.seconds:g} s")
+    title = (f"Relay hub: {n} streams ({args.size} H.264 {args.fps} fps) x {args.clients} "
+             f"clients, {args.seconds:g} s")
     print(title)
     print("-" * len(title))
     print(f"  via the hub     hub CPU {h['cpu_pct']['hub']:.1f} % of a core "
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{h['mbit_per_client']:.2f} Mbit/s each")
     print(f"  direct          camera server {d['cpu_pct']['camera']:.1f} %, camera sessions "
           f"{d['sessions_min']}-{d['sessions_max']}, clients with data "
-          f"{d['clients_with_data']}/{d['clients']}")
+          f"{d['clients_with_data']}/{d['clients']}, {d['mbit_per_client']:.2f} Mbit/s each")
     if "p50_ms" in dl:
         print(f"  added delay     p50 {dl['p50_ms']:.1f} ms, p99 {dl['p99_ms']:.1f} ms, max "
               f"{dl['max_ms']:.1f} ms over {dl['matched']} matched frames")
