@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--warmup", type=float, default=5.0)
     p.add_argument("--wall-seconds", type=float, default=10.0)
+    p.add_argument("--delay-seconds", type=float, default=15.0,
+                   help="how long to match frames for the added delay")
     p.add_argument("--size", default="640x360", help="the camera's picture, WxH")
     p.add_argument("--fps", type=int, default=15)
     args = p.parse_args(argv)
@@ -115,14 +117,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  load via the hub: {args.streams} streams x {args.clients} clients, "
                   f"{args.seconds:g} s ...", flush=True)
             results["hub"] = load(via, args.seconds, args.warmup, pids, camera)
-            time.sleep(3)  # the hub drops the camera sessions after the last client
+            deadline = time.monotonic() + 30  # the hub drops the camera sessions after the
+            while camera.connections() > 0 and time.monotonic() < deadline:  # last client
+                time.sleep(0.2)
             direct = [camera.url(m) for m in mounts] * args.clients
             print("  the same load straight to the camera server ...", flush=True)
             results["direct"] = load(direct, args.seconds, args.warmup,
                                      {"camera": camera.pid}, camera)
             print("  added delivery delay (frames matched) ...", flush=True)
             out = subprocess.run([sys.executable, "-m", "bench.relay_latency",
-                                  camera.url("/cam1"), via[0], "--seconds", "15"],
+                                  camera.url("/cam1"), via[0], "--seconds",
+                                  str(args.delay_seconds)],
                                  cwd=ROOT, capture_output=True, text=True, timeout=120)
             results["delay"] = json.loads(out.stdout.strip().splitlines()[-1])
             for label in ("direct", "hub"):
@@ -133,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                     cfg.write_text(text)
                 results[f"wall_{label}"] = _child("bench.wall_child", {
                     "config": str(cfg), "layout": "2x2",
-                    "view": [f"R{i:02d}" for i in range(1, 5)], "seconds": args.wall_seconds,
+                    "view": [f"R{i:02d}" for i in range(1, min(4, args.streams) + 1)],
+                    "seconds": args.wall_seconds,
                     "warmup": 3.0, "wait_live_s": 60.0, "size": [1280, 720]}, 300)
         finally:
             hub.stop()

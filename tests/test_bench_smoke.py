@@ -97,3 +97,17 @@ def test_dispatch_benchmark_runs_and_prints_its_limit():
         out[-2000:] + proc.stderr[-2000:]
     assert "CAP alert -> cameras on the wall p95, drop folder" in out
     assert "GET /api/state" in out and proc.returncode in (0, 1)
+
+
+def test_relay_benchmark_runs_and_prints_its_limits():
+    """`./nazar bench relay`, tiny: a real camera server, a real hub, GStreamer clients and
+    the wall, each figure beside its limit. Not the targets themselves."""
+    proc = subprocess.run([sys.executable, "-m", "bench", "relay", "--streams", "2",
+                           "--clients", "2", "--seconds", "2", "--warmup", "1",
+                           "--wall-seconds", "2", "--delay-seconds", "3"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert "via the hub     hub CPU" in out, out[-2000:] + proc.stderr[-2000:]
+    assert "every client received data (hub)           4/4" in out
+    assert "one camera session per stream via hub" in out and "added delay p99" in out
+    assert "wall 2x2 hub" in out and proc.returncode in (0, 1)
