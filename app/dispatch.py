@@ -80,7 +80,8 @@ class Dispatcher:
                           "state": (r.state.value if r else ("hidden" if cam else "empty")),
                           "fps": round(r.fps, 1) if r else 0.0,
                           "last_frame_age_s": (None if r is None or r.frame_age_s is None
-                                               else round(r.frame_age_s, 2))})
+                                               else round(r.frame_age_s, 2)),
+                          "path": r.path if r else ""})  # relay hubs: "via ...", "direct · ..."
         return tiles
 
     def state(self) -> dict:
