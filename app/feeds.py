@@ -179,6 +179,7 @@ class Feed:
         self._hub = hub
         self._hub_at = 0.0  # when to try the hub again (monotonic)
         self._hub_wait = RETURN_FIRST_S
+        self._direct_why = ""  # why the last hub attempt failed (shown while direct)
         self.camera_id = camera_id
         self.title = title
         self.slot = FrameSlot()
@@ -278,8 +279,9 @@ class Feed:
                 self._retry(f"cannot connect to {self.source.display}")
                 continue
             self.status.opened(self._clock())
-            if via_hub and self.route:
-                self.status.set_path(f"via {self.route.name}")
+            if self.route is not None:  # said once the stream is open, never before
+                self.status.set_path(f"via {self.route.name}" if via_hub
+                                     else f"direct · {self._direct_why}")
             reason = self._read(opened, on_hub=via_hub)
             opened.capture.release()
             if reason == _BACK_TO_HUB:
@@ -302,7 +304,7 @@ class Feed:
         why = why_not(self.route)
         log.info("camera %s: %s via %s (%s); opening it directly", self.camera_id, reason,
                  self.route.name, why)
-        self.status.set_path(f"direct · {why}")
+        self._direct_why = why
         self._hub_at = self._clock() + self._hub_wait
         self._hub_wait = min(RETURN_CAP_S, self._hub_wait * 2)
 

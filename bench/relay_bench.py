@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="nazar-relay-bench-"))
     mounts = {f"/cam{i}": clip for i in range(1, args.streams + 1)}
     results: dict = {}
-    with RtspServer(mounts, ready_timeout=60.0, stats_file=work / "stats.json") as camera:
+    with RtspServer(mounts, ready_timeout=60.0) as camera:
         hub_port = free_port()
         config = work / "cameras.yaml"
         config.write_text(registry([camera.url(m) for m in mounts], hub_port))

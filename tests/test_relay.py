@@ -33,9 +33,10 @@ relays:
 
 @pytest.fixture
 def setup(tmp_path, clip_dir, rtsp_server_factory):
-    """A camera (counting its connections), a registry whose relay serves it, a users file."""
+    """A camera (its connections counted at its port), a registry whose relay serves it, a
+    users file."""
     clip = make_clip(clip_dir, 640, 360, 15, 4, gop=15)
-    camera = rtsp_server_factory({"/cam1": clip}, stats_file=tmp_path / "camera-stats.json")
+    camera = rtsp_server_factory({"/cam1": clip})
     hub_port = free_port()
     path = tmp_path / "cameras.yaml"
     path.write_text(registry_text(camera_yaml("CAM-1", camera.url("/cam1")))
@@ -64,6 +65,20 @@ def setup(tmp_path, clip_dir, rtsp_server_factory):
         fm.stop_all(timeout=5.0)
     for h in hubs:
         h.stop()
+
+
+def brief(feeds) -> list[tuple]:
+    return [(r.state.value, r.path, r.reconnects, r.frames, round(r.frame_age_s or -1, 2))
+            for r in (f.reading() for f in feeds)]
+
+
+def who_is_connected(camera) -> str:
+    """The TCP connections to the camera server's port, with their processes (diagnostics)."""
+    import subprocess
+
+    out = subprocess.run(["ss", "-tnpH", f"dport = :{camera.port}"], capture_output=True,
+                         text=True).stdout
+    return out.strip()
 
 
 def live(feed) -> bool:
@@ -99,14 +114,15 @@ def test_four_consoles_one_camera_session_and_fallback_and_return(setup):
     assert wait(lambda: all(live(f) and f.reading().path.startswith("direct")
                             for f in feeds), timeout=30), [f.reading() for f in feeds]
     assert all("Lalbazar-1 down" in f.reading().path for f in feeds)
-    assert wait(lambda: camera.connections() == 4, timeout=10), camera.connections()
+    assert wait(lambda: camera.connections() == 4, timeout=10), \
+        (camera.connections(), brief(feeds), who_is_connected(camera))
 
     # The hub comes back: the consoles return to it, the direct sessions close.
     h = hub()
     assert wait(lambda: all(live(f) and f.reading().path == "via Lalbazar-1"
                             for f in feeds), timeout=60), [f.reading() for f in feeds]
     assert wait(lambda: camera.connections() == 1, timeout=30), \
-        (camera.connections(), [f.reading() for f in feeds])
+        (camera.connections(), brief(feeds), who_is_connected(camera))
 
     # The last console leaves: the hub closes the camera's session.
     for f in feeds:

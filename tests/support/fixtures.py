@@ -44,10 +44,9 @@ def rtsp_server_factory() -> Iterator[RtspServerFactory]:
     servers: list[RtspServer] = []
 
     def factory(
-        mounts: Mapping[str, str | os.PathLike[str]], port: int | None = None,
-        stats_file: Path | None = None,
+        mounts: Mapping[str, str | os.PathLike[str]], port: int | None = None
     ) -> RtspServer:
-        server = RtspServer(mounts, port=port, stats_file=stats_file)
+        server = RtspServer(mounts, port=port)
         servers.append(server)
         return server.start()
 

@@ -69,10 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         help="exit when stdin is closed, e.g. because the launching process died",
     )  # fmt: skip
     parser.add_argument(
-        "--stats-file", type=Path, metavar="FILE",
-        help="keep FILE up to date with the open RTSP connections: {\"connections\": N}",
-    )  # fmt: skip
-    parser.add_argument(
         "--mount", type=parse_mount, action="append", required=True,
         metavar="/PATH=CLIP", help="serve CLIP (an H.264 MPEG-TS file) at rtsp://HOST:PORT/PATH",
     )  # fmt: skip
@@ -100,27 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         # publishing is how gst-rtsp-server marks a stream as live, i.e. not seekable.
         factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
         mount_points.add_factory(mount, factory)
-
-    if args.stats_file is not None:
-        open_connections = [0]
-
-        def write_stats() -> None:
-            tmp = args.stats_file.with_suffix(".tmp")
-            tmp.write_text(f'{{"connections": {open_connections[0]}}}\n')
-            tmp.replace(args.stats_file)
-
-        def on_client(_server: object, client: GstRtspServer.RTSPClient) -> None:
-            open_connections[0] += 1
-            write_stats()
-
-            def on_closed(_client: object) -> None:
-                open_connections[0] -= 1
-                write_stats()
-
-            client.connect("closed", on_closed)
-
-        server.connect("client-connected", on_client)
-        write_stats()
 
     # attach() creates, binds (with SO_REUSEADDR) and listens on the socket; 0 means failure.
     if server.attach(None) == 0:
