@@ -332,9 +332,15 @@ class Feed:
         first = True
         while not self._stop.is_set():
             # Decode into the spare buffer, never into the published full frame (_deliver).
+            started = self._clock()
             ok, frame = cap.read(self._spare_full)
             if self._stop.is_set():
                 return None
+            if ok and not opened.loop and \
+                    self._clock() - started >= 0.9 * self._timeouts.read_s:
+                # The read timed out and FFmpeg flushed its decoder: this picture arrived
+                # before the silence. Showing it would make a hung camera look live again.
+                return f"no new frame for {self._clock() - last_ok:.0f} s (read timeout)"
             if not ok or frame is None:
                 if opened.loop and not first:
                     if cap.set(cv2.CAP_PROP_POS_FRAMES, 0):

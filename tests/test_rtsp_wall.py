@@ -89,6 +89,9 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     win, server = rtsp_wall
     tiles = live_tiles(win)
     qtbot.waitUntil(lambda: all(t.state is State.LIVE for t in tiles), timeout=15_000)
+    seen: list[tuple[State, int]] = []  # tile 1's state and frame count at every poll
+    feed = next(f for f in win.feeds.feeds() if f.camera_id == tiles[0].content.camera_id)
+    win.poller.polled.connect(lambda: seen.append((tiles[0].state, feed.reading().frames)))
     os.kill(server.pid, signal.SIGSTOP)  # the camera hangs: TCP stays open, no data
     stopped = time.monotonic()
     qtbot.waitUntil(lambda: all(t.state is State.STALLED for t in tiles),
@@ -99,6 +102,11 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     qtbot.waitUntil(lambda: tiles[0].state in (State.RECONNECTING, State.OFFLINE),
                     timeout=int((TIMEOUTS.read_s + 3) * 1000))
     assert "read timeout" in tiles[0]._snap.message
+    # A hung camera never looks live again: no frame counted after the hang, no LIVE after
+    # STALLED (FFmpeg flushes one old picture out of its decoder when the read times out).
+    stalled_at = next(i for i, (state, _) in enumerate(seen) if state is State.STALLED)
+    assert State.LIVE not in [state for state, _ in seen[stalled_at:]], seen
+    assert len({frames for _, frames in seen[stalled_at:]}) == 1, seen
     t0 = time.monotonic()
     win.close()  # every worker is blocked on the hung server right now
     assert time.monotonic() - t0 < 1.5, "closing must not wait for hung cameras"
