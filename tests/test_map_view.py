@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import os
+import subprocess
 import threading
 from pathlib import Path
 
@@ -651,3 +653,30 @@ def test_incident_on_the_map_and_raise_requests_from_it(make_panel, qtbot):
     panel.bridge.raiseAtSite("<nope>")
     panel.bridge.raiseAt(float("nan"), 1.0)
     assert len(asked) == 2 and len(panel.bridge.rejected) == 2
+
+
+def test_the_map_page_with_the_registry_leaves_no_file_behind(map_window, tmp_path):
+    """The page holds the whole registry (private cameras, owners, contacts): its private
+    directory goes when the window closes, and one left by a dead process goes at the next
+    start (main.py leaves with os._exit, so nothing may wait for destructors)."""
+    from widgets.map_panel import MAP_DIR_PREFIX, remove_stale_map_dirs
+
+    win, panel = map_window()
+    page_dir = panel._dir
+    assert page_dir.name.startswith(f"{MAP_DIR_PREFIX}{os.getpid()}-")
+    assert (page_dir.stat().st_mode & 0o077) == 0
+    assert any(page_dir.iterdir())  # the page is there while the map runs
+    win.close()
+    assert not page_dir.exists()
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{MAP_DIR_PREFIX}{dead.pid}-abcd"
+    ours = tmp_path / f"{MAP_DIR_PREFIX}{os.getpid()}-efgh"
+    old_style = tmp_path / f"{MAP_DIR_PREFIX}x1y2z3"
+    other = tmp_path / "something-else"
+    for d in (stale, ours, old_style, other):
+        d.mkdir()
+        (d / "map.html").write_text("registry")
+    assert sorted(remove_stale_map_dirs(tmp_path)) == sorted([stale, old_style])
+    assert ours.exists() and other.exists()

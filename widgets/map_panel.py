@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -47,6 +48,31 @@ from app.search import AREA_KINDS, KINDS, SearchEntry, SearchService
 log = logging.getLogger("nazar.map")
 
 _SCHEME = MBTILES_SCHEME.encode("ascii")
+
+
+MAP_DIR_PREFIX = "nazar-map-"
+
+
+def remove_stale_map_dirs(temp_dir: Path | None = None) -> list[Path]:
+    """Remove the map pages left by Nazar processes that are gone (`nazar-map-<pid>-*`,
+    ours only); returns what was removed."""
+    removed = []
+    base = Path(temp_dir or tempfile.gettempdir())
+    for d in base.glob(f"{MAP_DIR_PREFIX}*"):
+        pid_text = d.name[len(MAP_DIR_PREFIX):].split("-", 1)[0]
+        try:
+            if not d.is_dir() or d.stat().st_uid != os.geteuid():
+                continue
+            if pid_text.isdigit():
+                os.kill(int(pid_text), 0)  # that process still runs: its page, keep it
+                continue
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OSError):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
 
 
 def register_schemes() -> bool:
@@ -356,7 +382,11 @@ class MapPanel(QWidget):
         self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         self.profile.setPersistentCookiesPolicy(
             QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
-        self._dir = Path(tempfile.mkdtemp(prefix="nazar-map-"))
+        # The page holds the whole registry (private cameras, owners, contacts): a private
+        # directory (mode 700) that is removed at shutdown, and, should a process have died
+        # before that, at the next start (its name carries the process id).
+        remove_stale_map_dirs()
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{MAP_DIR_PREFIX}{os.getpid()}-"))
         self.destroyed.connect(partial(shutil.rmtree, str(self._dir), True))
         roots = [self._dir, mappage.RESOURCES, mappage.leaflet_dir()]
         self.guard = RequestGuard(roots, tile_host(registry.map), self.profile)
@@ -604,6 +634,7 @@ class MapPanel(QWidget):
         self._set_status("Map closed")
         # Children go with it: the page, then its profile, guard and tiles handler.
         shiboken6.delete(view)
+        shutil.rmtree(self._dir, ignore_errors=True)  # main.py leaves with os._exit
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.shutdown()
