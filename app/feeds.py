@@ -431,6 +431,7 @@ class FeedManager:
         self._feeds: dict[str, Feed] = {}
         self._refs: dict[str, int] = {}
         self._retired: list[Feed] = []  # stopped but maybe still inside a blocking read
+        self._given_up: set[Feed] = set()  # feeds an earlier stop_all waited for in vain
         self._decoded_closed = 0  # frames decoded by feeds that have finished
         self._lock = threading.Lock()
         self._hubs: dict[tuple[str, int], HubWatch] = {}
@@ -496,7 +497,8 @@ class FeedManager:
             return list(self._feeds.values())
 
     def stop_all(self, timeout: float = 2.0) -> list[str]:
-        """Stop every stream; wait at most `timeout` s in total. Returns those still running."""
+        """Stop every stream; wait at most `timeout` s in total, and not again for a stream
+        an earlier call already waited for. Returns the cameras this call gave up on."""
         with self._lock:
             feeds = list(self._feeds.values()) + self._retired
             self._feeds.clear()
@@ -507,10 +509,14 @@ class FeedManager:
             hub.stop()
         for f in feeds:
             f.stop()
+        # A feed an earlier stop_all already waited for (a camera hung in a network read) is
+        # not waited for again: exit takes one timeout, not two.
+        waited = [f for f in feeds if f not in self._given_up]
         deadline = time.monotonic() + timeout
-        hung = [f for f in feeds if not f.join(max(0.0, deadline - time.monotonic()))]
+        hung = [f for f in waited if not f.join(max(0.0, deadline - time.monotonic()))]
+        with self._lock:
+            self._retired.extend(f for f in feeds if f.alive)
         if hung:  # blocked inside a network read: daemon threads, they cannot hold up exit
             log.warning("streams still closing: %s", ", ".join(f.camera_id for f in hung))
-            with self._lock:
-                self._retired.extend(hung)
+            self._given_up.update(hung)
         return [f.camera_id for f in hung]

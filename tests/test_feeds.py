@@ -168,3 +168,37 @@ def test_unreachable_camera_backs_off_and_goes_offline(manager):
     manager.release(feed)
     assert feed.join(2.0), "a stream waiting to retry must stop at once"
     assert time.monotonic() - t0 < 2.0
+
+
+
+def test_a_hung_camera_is_waited_for_once_not_at_every_stop_all(monkeypatch):
+    """Closing the window stops every feed (waiting up to 1 s); main.py then stops them again
+    before it exits. A camera hung in a network read must not be waited for twice."""
+    import threading
+
+    from app.feeds import Feed
+
+    release, opened = threading.Event(), threading.Event()
+
+    def hangs(*_args):  # a camera that accepts the connection and then never answers
+        opened.set()
+        release.wait(30)
+        return None
+
+    joins: list[str] = []
+    real_join = Feed.join
+
+    def counting_join(self, timeout):
+        joins.append(self.camera_id)
+        return real_join(self, timeout)
+
+    monkeypatch.setattr(Feed, "join", counting_join)
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=3), opener=hangs)
+    mgr.acquire("HUNG-1", parse_source("rtsp://10.0.0.1/x"), "hung")
+    try:
+        wait_for(opened.is_set, 10, "the opener to hang")
+        assert mgr.stop_all(timeout=0.2) == ["HUNG-1"]  # gave up on it, once
+        assert mgr.stop_all(timeout=0.2) == []  # not waited for again
+        assert joins == ["HUNG-1"]
+    finally:
+        release.set()
