@@ -16,8 +16,6 @@ from urllib.parse import parse_qsl, urlsplit
 SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRET_QUERY_KEYS = re.compile(r"(?i)^(pass(word)?|pwd|token|key|secret|auth)$")
-_USERINFO_RE = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/@]*)@", re.IGNORECASE)
 
 
 class UrlError(ValueError):
@@ -43,22 +41,52 @@ def substitute_env(text: str, env: Mapping[str, str] | None = None) -> str:
     return out
 
 
-def mask(url: str) -> str:
-    """Hide the password part of a URL (and password-like query values) for display."""
-    def hide_userinfo(m: re.Match[str]) -> str:
-        userinfo = m.group(2)
-        user = userinfo.split(":", 1)[0]
-        return f"{m.group(1)}{user}:***@" if ":" in userinfo else f"{m.group(1)}***@"
+_SECRET_WORDS = ("pass", "pas", "pwd", "token", "secret", "auth", "key", "sig")
 
-    out = _USERINFO_RE.sub(hide_userinfo, url, count=1)
-    if "?" in out:
-        base, _, query = out.partition("?")
-        parts = []
-        for item in query.split("&"):
-            key, eq, _value = item.partition("=")
-            parts.append(f"{key}=***" if eq and _SECRET_QUERY_KEYS.match(key) else item)
-        out = base + "?" + "&".join(parts)
-    return out
+
+def _secret_key(key: str) -> bool:
+    """A query or `;key=value` parameter whose value is a secret: pass, passwd, password,
+    loginpas, pwd, pw, token, key, secret, auth, sig... (by the name, case ignored)."""
+    k = key.strip().lower()
+    return k == "pw" or any(w in k for w in _SECRET_WORDS)
+
+
+def _mask_params(text: str, sep: str) -> str:
+    out = []
+    for item in text.split(sep):
+        key, eq, _value = item.partition("=")
+        out.append(f"{key}=***" if eq and _secret_key(key) else item)
+    return sep.join(out)
+
+
+def mask(url: str) -> str:
+    """The address with its secrets replaced by `***`, for display, by parsing it:
+
+    - the password of `scheme://user:password@host`: everything between the first ':' of the
+      user information and the *last* '@' before the query, so a password containing '@',
+      '/', '#' or ':' is hidden whole (a path that merely contains '@' is left alone);
+    - the values of secret-looking parameters in the query (`?passwd=...&loginpas=...`) and
+      in `;key=value` path parameters (`;pwd=...`), as some recorders take them.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    cut = len(rest)
+    for ch in "?":
+        if ch in rest:
+            cut = min(cut, rest.index(ch))
+    at = rest.rfind("@", 0, cut)
+    if at >= 0:
+        userinfo, after = rest[:at], rest[at + 1:]
+        if ":" in userinfo or "/" not in userinfo:
+            user = userinfo.split(":", 1)[0]
+            rest = (f"{user}:***@" if ":" in userinfo else "***@") + after
+    base, q, query = rest.partition("?")
+    base = ";".join([base.split(";")[0]] + [_mask_params(p, "&") for p in base.split(";")[1:]]) \
+        if ";" in base else base
+    if q:
+        query = _mask_params(query, "&")
+    return f"{scheme}://{base}{q}{query}"
 
 
 @dataclass(frozen=True)
@@ -117,8 +145,15 @@ def parse_source(raw: str, base_dir: Path | None = None,
         raise UrlError("URL has no host")
     try:
         port = parts.port
-    except ValueError as exc:
-        raise UrlError(f"bad port: {exc}") from None
+    except ValueError:
+        try:  # the masked address (no secret in it) has the same bad port: a real typo
+            _ = urlsplit(display).port
+        except ValueError as exc:
+            raise UrlError(f"bad port: {exc}") from None
+        # Only the address with its secrets has it: a raw '/', '#' or '?' in the password
+        # split the URL, and the "port" is a piece of the password. Never quote it.
+        raise UrlError("bad host or port (a password containing '/', '#', '?' or '@' must "
+                       "be percent-encoded: %2F, %23, %3F, %40)") from None
     if port == 0:
         raise UrlError("bad port: 0")
     return Source(scheme, resolved, display)

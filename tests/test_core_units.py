@@ -19,9 +19,35 @@ from app.urls import UrlError, mask, parse_source, substitute_env
     ("http://10.0.0.5/mjpg?user=a&password=b&ch=1", "http://10.0.0.5/mjpg?user=a&password=***&ch=1"),
     ("rtsp://10.0.0.5/x", "rtsp://10.0.0.5/x"),
     ("demo://junction?size=sub", "demo://junction?size=sub"),
+    # [harden] 7: masked by parsing, whole, whatever the password holds
+    ("rtsp://admin:p@ss@10.0.0.5:554/x", "rtsp://admin:***@10.0.0.5:554/x"),
+    ("rtsp://admin:pa/ss@10.0.0.5/x", "rtsp://admin:***@10.0.0.5/x"),
+    ("rtsp://admin:p#s:s@10.0.0.5/x", "rtsp://admin:***@10.0.0.5/x"),
+    ("http://10.0.0.5/cgi?user=a&passwd=s1&x=1", "http://10.0.0.5/cgi?user=a&passwd=***&x=1"),
+    ("http://10.0.0.5/cgi?loginuse=a&loginpas=s2", "http://10.0.0.5/cgi?loginuse=a&loginpas=***"),
+    ("rtsp://10.0.0.5/ch1;user=a;pwd=s3", "rtsp://10.0.0.5/ch1;user=a;pwd=***"),
+    ("http://10.0.0.5/v?PW=s4&Token=s5", "http://10.0.0.5/v?PW=***&Token=***"),
+    ("rtsp://10.0.0.5/live@main", "rtsp://10.0.0.5/live@main"),  # no credentials there
 ])
 def test_mask_hides_credentials(url, shown):
     assert mask(url) == shown
+
+
+@pytest.mark.parametrize("password", ["zz/top", "p#ss", "ab?cd", "12:34/x"])
+def test_a_password_with_url_characters_never_shows_in_an_error(password):
+    """[harden] 6: such a password (here from ${PW}) broke the URL apart, and the error
+    quoted a piece of it ("Port could not be cast to integer value as 'zz'")."""
+    raw = "rtsp://admin:${PW}@10.0.0.5:554/x"
+    try:
+        src = parse_source(raw, env={"PW": password})
+    except UrlError as exc:
+        text = str(exc)
+        assert "percent-encoded" in text
+        pieces = {password[i:j] for i in range(len(password))
+                  for j in range(i + 3, len(password) + 1)}
+        assert not any(p in text for p in pieces if p.strip("/#?:@%") == p), text
+    else:
+        assert password not in src.display and src.display == "rtsp://admin:***@10.0.0.5:554/x"
 
 
 def test_env_substitution():
