@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from app import demo
+from app.diagnose import UNAUTHORIZED, diagnose
 from app.geometry import fit_size
 from app.relay import RETURN_CAP_S, RETURN_FIRST_S, HubWatch, RelayRoute, why_not
 from app.streams import Backoff, StatusReading, StreamStatus, StreamTimeouts
@@ -166,6 +167,9 @@ def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
 _BACK_TO_HUB = "back to the relay hub"
 
 
+UNAUTHORIZED_ATTEMPTS = 2  # refused logins before a feed stops trying (account lock-outs)
+
+
 class Feed:
     """One open stream: its worker thread, its state and its newest frame."""
 
@@ -180,6 +184,7 @@ class Feed:
         self._hub_at = 0.0  # when to try the hub again (monotonic)
         self._hub_wait = RETURN_FIRST_S
         self._direct_why = ""  # why the last hub attempt failed (shown while direct)
+        self._unauthorized = 0  # logins the camera refused in a row
         self.camera_id = camera_id
         self.title = title
         self.slot = FrameSlot()
@@ -276,7 +281,20 @@ class Feed:
                 if via_hub:  # straight to the camera, no backoff
                     self._hub_failed("cannot open the stream")
                     continue
-                self._retry(f"cannot connect to {self.source.display}")
+                why = diagnose(self.source)
+                if why.kind == UNAUTHORIZED:
+                    self._unauthorized += 1
+                    if self._unauthorized >= UNAUTHORIZED_ATTEMPTS:
+                        # Recorders lock an account after a few failed logins, and then the
+                        # site's own staff cannot log in either: stop, and say why.
+                        log.warning("camera %s: %s; stopped after %d attempts",
+                                    self.camera_id, why.text, self._unauthorized)
+                        self.status.fatal(f"{why.text}: stopped after "
+                                          f"{self._unauthorized} attempts so that the camera "
+                                          "does not lock the account; correct the user or "
+                                          "password, then reopen the camera")
+                        return
+                self._retry(why.text or f"cannot connect to {self.source.display}")
                 continue
             self.status.opened(self._clock())
             if self.route is not None:  # said once the stream is open, never before

@@ -161,7 +161,8 @@ def test_unreachable_camera_backs_off_and_goes_offline(manager):
     feed = manager.acquire("DEAD", parse_source(f"rtsp://viewer:pw@127.0.0.1:{port}/x"))
     wait_for(lambda: feed.reading().state is State.RECONNECTING, 10, "reconnecting")
     snap = feed.reading()
-    assert "cannot connect to rtsp://viewer:***@127.0.0.1" in snap.message
+    assert f"connection refused by 127.0.0.1:{port}" in snap.message  # why, specifically
+    assert ":pw@" not in snap.message
     assert snap.retry_in_s is not None
     wait_for(lambda: feed.reading().state is State.OFFLINE, 20, "offline after 3 failures")
     t0 = time.monotonic()
