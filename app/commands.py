@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.layouts import LAYOUTS, Event, Tour, WallModel, layout_for
 from app.registry import Camera, Registry
-from app.settings import MAX_SLOTS, SavedView, SettingsStore
+from app.settings import MAX_SLOTS, SavedView, SettingsError, SettingsStore
 from app.snapshots import SnapshotWriter
 
 if TYPE_CHECKING:
@@ -144,7 +144,10 @@ class WallCommands:
                 raise CommandError("Alarm mode is in the main wall's window")
         self.log.append(name)
         before = self.wall_state() if info.kind in ("edit", "replace") else None
-        result = getattr(target, info.method)(*args, **kwargs)
+        try:
+            result = getattr(target, info.method)(*args, **kwargs)
+        except SettingsError as exc:  # for the officer, like any refusal; never a crash
+            raise CommandError(f"Not done: {exc}") from None
         if before is not None and self.wall_state() != before and name not in ("undo", "redo"):
             self._undo.append(before)
             self._redo.clear()

@@ -3,13 +3,18 @@
 Kept in the user's settings directory (`$XDG_CONFIG_HOME/nazar/nazar.sqlite3`), never in
 `cameras.yaml`: the registry is shared by the control room, views belong to the operator.
 Every write is one SQLite transaction, so a crash or power cut leaves either the old or the
-new state, never half of one. A file that is not a usable database is moved aside (nothing is
-deleted) and a fresh one is started; `problem` says what happened.
+new state, never half of one. At start the file is checked (`PRAGMA quick_check`, and that
+its tables are Nazar's); a file that fails, is not a database, or was written by a newer
+Nazar is moved aside with its write-ahead log (nothing is deleted), a fresh one is started,
+and `problem` says what happened (the window shows it, the log has it). A settings error
+later on raises `SettingsError` with a message for the officer, never a bare sqlite3 error.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,6 +23,14 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 MAX_SLOTS = 9
+TABLES = {"views": ["slot", "name", "layout", "cameras", "saved_at"],
+          "state": ["key", "value"]}
+
+log = logging.getLogger("nazar.settings")
+
+
+class SettingsError(Exception):
+    """The settings file failed; the message names it and says what happened."""
 
 
 def default_settings_dir() -> Path:
@@ -39,14 +52,30 @@ class SettingsStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "nazar.sqlite3"
         self.problem: str | None = None
+        # SQLite removes a write-ahead log it cannot use when the connection closes: keep a
+        # copy until the file has opened, so that a file set aside keeps its log.
+        wal = Path(f"{self.path}-wal")
+        wal_copy = self.path.with_name(f"{self.path.name}.wal-at-start")
+        if wal.exists():
+            shutil.copy2(wal, wal_copy)
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-            os.replace(self.path, aside)
-            self.problem = (f"settings file {self.path} could not be read ({exc}); it was kept "
-                            f"as {aside.name} and a new one was started")
+        except sqlite3.Error as exc:
+            aside = self.path.with_name(
+                f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            if self.path.exists():
+                os.replace(self.path, aside)
+            if wal_copy.exists():
+                os.replace(wal_copy, Path(f"{aside}-wal"))
+            for suffix in ("-wal", "-shm"):  # never let them meet the fresh file
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.problem = (f"settings file {self.path} could not be used ({exc}); it was kept "
+                            f"as {aside.name} and a new one was started (saved views and the "
+                            "last wall start empty)")
+            log.warning("%s", self.problem)
             self._db = self._open()
+        finally:
+            wal_copy.unlink(missing_ok=True)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions below
@@ -56,6 +85,14 @@ class SettingsStore:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(f"written by a newer Nazar (schema {version})")
+            check = db.execute("PRAGMA quick_check").fetchall()
+            if [tuple(r) for r in check] != [("ok",)]:
+                raise sqlite3.DatabaseError("damaged: " + "; ".join(str(r[0]) for r in check[:3]))
+            for table, columns in TABLES.items():  # before writing anything into it
+                found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+                if found and found != columns:
+                    raise sqlite3.DatabaseError(f"not Nazar's settings (table {table} has "
+                                                f"columns {', '.join(found)[:80]})")
             with db:
                 db.execute("BEGIN")
                 db.execute("""CREATE TABLE IF NOT EXISTS views (
@@ -65,10 +102,15 @@ class SettingsStore:
                 db.execute("""CREATE TABLE IF NOT EXISTS state (
                     key TEXT PRIMARY KEY, value TEXT NOT NULL)""")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
+
+    def _fail(self, exc: sqlite3.Error, doing: str) -> SettingsError:
+        msg = f"settings file {self.path}: could not {doing} ({exc})"
+        log.error("%s", msg)
+        return SettingsError(msg)
 
     def close(self) -> None:
         self._db.close()
@@ -77,15 +119,28 @@ class SettingsStore:
     def save_view(self, slot: int, name: str, layout: str, cameras: list[str | None]) -> None:
         if not 1 <= slot <= MAX_SLOTS:
             raise ValueError(f"slot must be 1..{MAX_SLOTS}")
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?, ?)",
-                             (slot, name, layout, json.dumps(cameras), time.time()))
+        self._write("save the view", "INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?, ?)",
+                    (slot, name, layout, json.dumps(cameras), time.time()))
+
+    def _write(self, doing: str, sql: str, args: tuple) -> None:
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise self._fail(exc, doing) from None
+
+    def _read(self, doing: str, sql: str, args: tuple = ()) -> list:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc, doing) from None
 
     def views(self) -> list[SavedView]:
         out = []
-        for slot, name, layout, cameras in self._db.execute(
-                "SELECT slot, name, layout, cameras FROM views ORDER BY slot"):
+        for slot, name, layout, cameras in self._read(
+                "read the saved views", "SELECT slot, name, layout, cameras FROM views "
+                "ORDER BY slot"):
             try:
                 cams = json.loads(cameras)
             except ValueError:
@@ -103,31 +158,27 @@ class SettingsStore:
         return next((s for s in range(1, MAX_SLOTS + 1) if s not in used), None)
 
     def rename_view(self, slot: int, name: str) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("UPDATE views SET name = ? WHERE slot = ?", (name, slot))
+        self._write("rename the view", "UPDATE views SET name = ? WHERE slot = ?", (name, slot))
 
     def delete_view(self, slot: int) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM views WHERE slot = ?", (slot,))
+        self._write("delete the view", "DELETE FROM views WHERE slot = ?", (slot,))
 
     # -- other state (the last wall of each window, tour interval, ...) ---------------------
     def put(self, key: str, value: Any) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)",
-                             (key, json.dumps(value)))
+        self._write("save", "INSERT OR REPLACE INTO state VALUES (?, ?)",
+                    (key, json.dumps(value)))
 
     def delete(self, key: str) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+        self._write("save", "DELETE FROM state WHERE key = ?", (key,))
 
     def get(self, key: str, default: Any = None) -> Any:
-        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        try:  # a read that fails is logged and gives the default: the wall runs on
+            rows = self._read("read", "SELECT value FROM state WHERE key = ?", (key,))
+        except SettingsError:
             return default
+        if not rows:
+            return default
+        row = rows[0]
         try:
             return json.loads(row[0])
         except ValueError:

@@ -231,3 +231,80 @@ def test_backoff_grows_with_jitter_and_caps():
     assert b.next_delay() <= 1
     with pytest.raises(ValueError):
         Backoff(base_s=0)
+
+
+# -- [harden] 12: settings that heal ------------------------------------------------------------
+def _kept_aside(directory):
+    return sorted(p.name for p in directory.iterdir() if ".unreadable-" in p.name)
+
+
+def test_settings_with_a_foreign_schema_are_kept_aside_and_a_fresh_file_used(tmp_path, caplog):
+    import sqlite3
+
+    from app.settings import SettingsStore
+
+    db = sqlite3.connect(tmp_path / "nazar.sqlite3")
+    db.execute("CREATE TABLE views (id INTEGER, data BLOB)")
+    db.execute("INSERT INTO views VALUES (1, x'00')")
+    db.commit()
+    db.close()
+    store = SettingsStore(tmp_path)
+    assert store.problem and "not Nazar's settings" in store.problem
+    assert "kept as" in store.problem and any("could not be used" in r.message
+                                               for r in caplog.records)
+    assert _kept_aside(tmp_path) and store.views() == []
+    store.save_view(1, "One", "2x2", ["A"])  # the fresh file works
+    assert store.view(1).name == "One"
+    kept = sqlite3.connect(tmp_path / _kept_aside(tmp_path)[0])
+    assert kept.execute("SELECT COUNT(*) FROM views").fetchone()[0] == 1  # nothing lost
+    kept.close()
+
+
+def test_damaged_settings_pages_and_a_stale_wal_are_caught_at_start(tmp_path):
+    from app.settings import SettingsStore
+
+    store = SettingsStore(tmp_path)
+    for i in range(1, 10):
+        store.save_view(i, "x" * 3000, "3x3", [f"CAM-{j}" for j in range(200)])
+    store.close()
+    path = tmp_path / "nazar.sqlite3"
+    data = bytearray(path.read_bytes())
+    data[8192:8192 + 2048] = b"\xff" * 2048  # a damaged page inside the file
+    path.write_bytes(bytes(data))
+    healed = SettingsStore(tmp_path)
+    assert healed.problem is not None and "damaged" in healed.problem
+    assert len(_kept_aside(tmp_path)) == 1
+    assert healed.views() == [] and healed.free_slot() == 1
+    healed.close()
+    # Not a database at all, with a stale write-ahead log beside it: both are kept aside
+    # (the log left behind used to break the fresh file too, at every start).
+    other = tmp_path / "second"
+    other.mkdir()
+    (other / "nazar.sqlite3").write_bytes(b"\x00garbage" * 500)
+    (other / "nazar.sqlite3-wal").write_bytes(b"not a write-ahead log" * 100)
+    again = SettingsStore(other)
+    assert again.problem is not None and "kept as" in again.problem
+    names = _kept_aside(other)
+    assert len(names) == 2 and any(n.endswith("-wal") for n in names), names
+    again.save_view(2, "Two", "1", ["A"])
+    assert SettingsStore(other).view(2).name == "Two"  # and it lasts
+
+
+def test_a_settings_error_later_is_a_message_not_a_crash(tmp_path):
+    from app.commands import CommandError, WallCommands
+    from app.layouts import LAYOUTS, WallModel
+    from app.registry import parse_registry
+    from app.settings import SettingsError, SettingsStore
+    from tests.conftest import camera_yaml, registry_text
+
+    reg = parse_registry(registry_text(camera_yaml("A", "rtsp://10.0.0.1/a")))
+    store = SettingsStore(tmp_path)
+    cmds = WallCommands(WallModel(layout=LAYOUTS["2x2"], view=["A"]), reg, store=store)
+    store._db.close()  # the file went away under us (disk error, unmounted home)
+    with pytest.raises(CommandError, match="settings file .* could not"):
+        cmds.run("save_view_as", slot=1, name="One")
+    with pytest.raises(CommandError, match="could not read the saved views"):
+        cmds.run("open_view", 1)
+    assert store.get("anything", "default") == "default"  # reads fall back, logged
+    with pytest.raises(SettingsError):
+        store.put("k", 1)

@@ -384,3 +384,21 @@ def test_registry_text_in_the_tree_tooltip_and_warnings_is_plain_text(window, wr
     doc.setHtml(item.toolTip())
     assert evil in doc.toPlainText()  # rendered, the markup is text, not formatting
     assert win.message_bar.label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_the_settings_warning_is_not_replaced_by_the_registry_warning(window, write_yaml,
+                                                                      tmp_path, caplog):
+    """[harden] 12: a settings file set aside at start stays said on the wall (and in the
+    log) when the registry has problems of its own."""
+    settings = tmp_path / "settings-0"  # the fixture's first window uses this directory
+    settings.mkdir()
+    (settings / "nazar.sqlite3").write_bytes(b"\x00not a database" * 200)
+    bad_camera = ("  - id: BROKEN-1\n    name: Broken\n    ownership: police\n"
+                  "    station: park-street\n    location: {lat: 95, lon: 88.3}\n"
+                  "    streams: {main: \"rtsp://10.0.0.1/x\"}\n")
+    win = window(registry=write_yaml(registry_text(demo_cameras(3) + bad_camera)))
+    win.show_registry_problems()  # as main.py does after building the window
+    text = win.message_bar.label.text()
+    assert "settings file" in text and "kept as" in text
+    assert "problem(s) in" in text and "BROKEN-1" in text
+    assert any("could not be used" in r.message for r in caplog.records)

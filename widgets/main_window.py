@@ -23,7 +23,7 @@ from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
 from app.registry import Registry
 from app.search import SearchService
-from app.settings import SettingsStore
+from app.settings import SettingsError, SettingsStore
 from app.snapshots import SnapshotWriter
 from app.streams import StatusReading
 from widgets import actions as shortcut_actions
@@ -157,12 +157,15 @@ class _WallWindowMixin:
         state = self.wall.commands.wall_state()
         screen = self.screen()
         state["screen"] = screen.name() if screen else None
-        store.put(self.state_key, state)
         geometry = bytes(self.saveGeometry().data())
-        store.put(f"{self.state_key}:window", {
-            "geometry": base64.b64encode(geometry).decode("ascii"),
-            "maximised": bool(self._normal_state() & Qt.WindowState.WindowMaximized),
-            "fullscreen": self.isFullScreen()})
+        try:  # (logged by the store; closing goes on)
+            store.put(self.state_key, state)
+            store.put(f"{self.state_key}:window", {
+                "geometry": base64.b64encode(geometry).decode("ascii"),
+                "maximised": bool(self._normal_state() & Qt.WindowState.WindowMaximized),
+                "fullscreen": self.isFullScreen()})
+        except SettingsError:
+            pass
 
     def _normal_state(self) -> Qt.WindowState:
         return self._state_before_fullscreen if self.isFullScreen() else self.windowState()
@@ -292,7 +295,10 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.banner.refresh()
         store = self.wall.commands.store
         if store is not None:
-            store.put("ui:reduced-motion", self.banner.reduced_motion)
+            try:
+                store.put("ui:reduced-motion", self.banner.reduced_motion)
+            except SettingsError as exc:
+                self.wall.message.emit(str(exc))
         self.statusBar().showMessage(
             "Reduced motion: the alarm banner is steady" if self.banner.reduced_motion
             else "The alarm banner flashes until acknowledged", 8000)
@@ -385,7 +391,12 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         summary = (f"{len(reg.problems)} problem(s) in {reg.path}: {n_skipped} camera(s) "
                    f"skipped ({', '.join(reg.skipped[:6])}{'…' if n_skipped > 6 else ''}). "
                    f"{len(reg.cameras)} camera(s) loaded.")
-        self.message_bar.show_message(summary, [str(p) for p in reg.problems])
+        details = [str(p) for p in reg.problems]
+        store = self.wall.commands.store
+        if store is not None and store.problem:  # one strip: the settings warning stays
+            summary = f"{store.problem}. Also: {summary}"
+            details.insert(0, store.problem)
+        self.message_bar.show_message(summary, details)
 
     def status_text(self) -> str:
         m = self.model
