@@ -19,6 +19,10 @@ from app.geometry import distance_m
 from app.urls import Source, UrlError, parse_source, substitute_env
 
 SCHEMA_VERSION = 1
+# Bounds for a file that may come from anywhere: 5,500 cameras take about 2 MB.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_TEXT = 1000  # characters in any one text field (names, addresses, URLs)
+MAX_CAMERAS = 20_000
 SITE_KINDS = ("mall", "multiplex", "market", "housing", "bank", "office", "petrol_pump",
               "hospital", "hotel", "transport", "other")
 OWNERSHIPS = ("police", "private")
@@ -261,6 +265,11 @@ def _construct_map(loader: Any, node: yaml.MappingNode) -> _Map:
     out.key_lines = {}
     out.duplicate_keys = []
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            # A list or mapping as a key (an alias "bomb" of a few hundred bytes can expand
+            # to gigabytes when it is turned into text): refused before it is built.
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be text, not a list or a mapping", key_node.start_mark)
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             key = str(key)
@@ -372,6 +381,8 @@ def _text(value: Any) -> str:
     s = str(value).strip()
     if not s:
         raise _Invalid("must not be empty")
+    if len(s) > MAX_TEXT:
+        raise _Invalid(f"is {len(s)} characters long; at most {MAX_TEXT}")
     return s
 
 
@@ -465,6 +476,11 @@ def load_registry(path: str | Path, env: Mapping[str, str] | None = None) -> Reg
     """Read and validate a registry file. Raises RegistryFileError only if it is unusable."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RegistryFileError(f"{path}: the file is {size / 1e6:.0f} MB; a registry may "
+                                    f"be at most {MAX_FILE_BYTES // (1024 * 1024)} MB (5,500 "
+                                    "cameras take about 2 MB)")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RegistryFileError(f"{path}: file not found") from None
@@ -476,6 +492,9 @@ def load_registry(path: str | Path, env: Mapping[str, str] | None = None) -> Reg
 
 def parse_registry(text: str, file: str = "<text>", base_dir: Path | None = None,
                    env: Mapping[str, str] | None = None, path: Path | None = None) -> Registry:
+    if len(text) > MAX_FILE_BYTES:
+        raise RegistryFileError(f"{file}: {len(text)} characters; a registry may be at most "
+                                f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -816,6 +835,10 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
     seen_lines: dict[str, int] = {}
     numbers_seen: dict[int, str] = {}
     for line, raw in _items(ck, data, "cameras"):
+        if len(reg.cameras) >= MAX_CAMERAS:
+            ck.add(line, f"more than {MAX_CAMERAS} cameras: this one and the rest are not "
+                   "loaded", field="cameras", entity="cameras")
+            break
         c = ck.mapping(raw, line, "a camera", camera=f"#{len(seen_lines) + 1} (line {line})")
         if c is None:
             reg.skipped.append(f"line {line}")

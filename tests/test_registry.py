@@ -8,7 +8,7 @@ import pytest
 
 from app import labels
 from app.registry import RegistryFileError, load_registry
-from tests.conftest import DEMO_REGISTRY, registry_text
+from tests.conftest import DEMO_REGISTRY, camera_yaml, registry_text
 
 GOOD_POLICE = """\
   - id: KP-1
@@ -494,3 +494,36 @@ def test_bundled_demo_registry_has_the_alarm_fields():
     only = [c for c in reg.cameras.values() if c.access == "incident_only"]
     assert 3 <= len(only) and all(not c.is_police for c in only)
     assert any(c.position_accuracy_m == 30 for c in private)
+
+
+# -- [harden] 9, 10: hostile files are refused fast, with the place named ------------------------
+def test_an_alias_bomb_as_a_key_is_refused_before_it_is_built(write_yaml):
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    text = "version: 1\n" + "\n".join(levels) + "\n? *i\n: boom\n"
+    assert len(text) < 600  # a few hundred bytes that would expand to 387 million strings
+    with pytest.raises(RegistryFileError, match=r"cameras.yaml:10:4: not valid YAML: a key must be text"):
+        load_registry(write_yaml(text))
+
+
+def test_size_caps_name_the_file_and_keep_what_is_valid(write_yaml, tmp_path, monkeypatch):
+    from app import registry as registry_mod
+
+    big = tmp_path / "big.yaml"
+    with big.open("w") as f:
+        f.write("version: 1\n# " + "x" * (registry_mod.MAX_FILE_BYTES + 10) + "\n")
+    with pytest.raises(RegistryFileError, match=r"big.yaml: the file is \d+ MB; .* at most 20"):
+        load_registry(big)
+    long_name = "FAKE LIVE " * 200  # 2,000 characters
+    text = registry_text(camera_yaml("OK-1", "rtsp://10.0.0.1/a")
+                         + camera_yaml("LONG-1", "rtsp://10.0.0.1/b", name=long_name)
+                         + camera_yaml("OK-2", "rtsp://10.0.0.1/c"))
+    reg = load_registry(write_yaml(text))
+    assert list(reg.cameras) == ["OK-1", "OK-2"] and reg.skipped == ["LONG-1"]
+    problem = next(p for p in reg.problems if p.camera == "LONG-1")
+    assert problem.field == "name" and "at most 1000" in problem.message and problem.line > 0
+    monkeypatch.setattr(registry_mod, "MAX_CAMERAS", 2)
+    reg = load_registry(write_yaml(text.replace(long_name, "Fine")))
+    assert list(reg.cameras) == ["OK-1", "LONG-1"]
+    assert any("more than 2 cameras" in p.message and p.line > 0 for p in reg.problems)
