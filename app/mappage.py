@@ -278,11 +278,28 @@ def _with_csp(html: str, data: dict) -> str:
     return html.replace(_CSP_PLACEHOLDER, meta, 1)
 
 
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$")
+
+
 def _csp_tiles(data: dict) -> str:
-    """The intranet tile server's origin for the page's Content-Security-Policy, if any."""
-    url = data.get("basemap", {}).get("url") or ""
-    m = re.match(r"^(https?://[^/{}]+)", url)
-    return m.group(1) if m and data["basemap"]["kind"] == "tiles" else ""
+    """The intranet tile server's origin for the page's Content-Security-Policy, if any:
+    rebuilt from its parsed scheme, host and port, never copied from the text, so nothing in
+    the registry can add a directive (`; script-src *`) or leave the attribute."""
+    basemap = data.get("basemap", {})
+    url = basemap.get("url") or ""
+    if basemap.get("kind") != "tiles":
+        return ""
+    m = re.match(r"^(https?)://([^/?#]*)", url)
+    if m is None:
+        return ""
+    host, _, port = m.group(2).rpartition(":") if not m.group(2).endswith("]") \
+        else (m.group(2), "", "")
+    if not host:
+        host, port = m.group(2), ""
+    if not _HOST.match(host) or (port and not port.isdigit()):
+        return ""
+    return f"{m.group(1)}://{host}" + (f":{int(port)}" if port else "")
 
 
 def build_page(registry: Registry, basemap: Basemap | None = None,

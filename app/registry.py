@@ -695,6 +695,10 @@ def _load_map(ck: _Checker, data: _Map, reg: Registry) -> None:
 
     def tiles_check(value: Any) -> str:
         url = _text(value)
+        bad = sorted({c for c in url if c.isspace() or c in "\"'<>;,\\`"})
+        if bad:
+            raise _Invalid("a tile URL template cannot contain "
+                           + " ".join(repr(c) for c in bad))
         if not all(part in url for part in ("{z}", "{x}", "{y}")):
             raise _Invalid("a tile URL template needs {z}, {x} and {y}")
         if not re.match(r"^https?://", url):

@@ -112,6 +112,40 @@ def test_the_page_has_inline_script_hashes_and_no_unsafe_inline(evil_registry):
     assert n_inline >= 2 and csp.count("'sha256-") == n_inline
 
 
+@pytest.mark.parametrize("url, origin", [
+    ("http://tiles.kp.local:8080/{z}/{x}/{y}.png", "http://tiles.kp.local:8080"),
+    ("https://10.1.2.3/{z}/{x}/{y}", "https://10.1.2.3"),
+    ("http://[fd00::5]:81/{z}/{x}/{y}", "http://[fd00::5]:81"),
+    ("http://evil.example;script-src * 'unsafe-inline'/{z}/{x}/{y}", ""),
+    ('http://a"><script>alert(1)</script>/{z}/{x}/{y}', ""),
+    ("http://host:99x/{z}/{x}/{y}", ""),
+])
+def test_the_csp_takes_only_the_tile_servers_parsed_origin(demo, url, origin):
+    """[harden] 14: the tile URL went into the page's Content-Security-Policy as written, so
+    a crafted value could add a directive or leave the attribute."""
+    from app.mbtiles import Basemap
+
+    html = mappage.build_page(demo, Basemap("tiles", url))
+    metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert len(metas) == 1
+    csp = metas[0]
+    img = csp.split("img-src")[1].split(";")[0].split()
+    assert img == ["file:", "data:", "mbtiles:"] + ([origin] if origin else [])
+    script = csp.split("script-src")[1].split(";")[0].split()
+    assert script[:2] == ["file:", "qrc:"] and all(s.startswith("'sha256-") for s in script[2:])
+    assert csp.count(";") == 5  # default, script, style, img, font, connect: nothing added
+
+
+def test_a_tile_url_with_csp_or_html_characters_is_a_registry_problem(write_yaml):
+    from tests.conftest import registry_text
+
+    text = registry_text(extra_top='map: {tiles: "http://x;script-src */{z}/{x}/{y}"}\n')
+    reg = load_registry(write_yaml(text))
+    problem = next(p for p in reg.problems if p.field == "map.tiles")
+    assert "cannot contain" in problem.message and "';'" in problem.message
+    assert reg.map.tiles is None  # not used: the built-in basemap instead
+
+
 # -- offline -----------------------------------------------------------------------------------
 def test_the_page_loads_nothing_from_the_network(demo):
     html = mappage.build_page(demo)
