@@ -130,8 +130,12 @@ def test_one_stream_per_camera_and_closed_when_released(manager):
     a = manager.acquire("CAM", src)
     b = manager.acquire("CAM", src)
     assert a is b and len(manager.feeds()) == 1
-    manager.release(a)
-    assert a.alive or a.reading().state is State.CLOSED
+    wait_for(lambda: a.slot.seq >= 2, 20, "frames")
+    manager.release(a)  # one of the two tiles lets go: the other still shows it
+    assert manager.feeds() == [a] and a.alive
+    seq = a.slot.seq
+    wait_for(lambda: a.slot.seq > seq + 2, 20, "frames still coming for the other tile")
+    assert a.reading().state is not State.CLOSED
     manager.release(b)
     assert manager.feeds() == [] and a.reading().state is State.CLOSED
     assert a.join(10)
