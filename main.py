@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     if second is not None:
         window.open_second_wall(second, fullscreen=True)
         window.activateWindow()
+    elif window.restore_second_wall() is not None:  # it was open when Nazar last closed
+        window.activateWindow()
     window.wall.setFocus()
 
     # Ctrl+C / SIGTERM: close the window properly (streams stopped, settings kept).

@@ -303,6 +303,29 @@ def test_second_wall_window_on_the_other_screen(make_window, qtbot):
     qtbot.waitUntil(lambda: win.second is None, timeout=3000)
 
 
+def test_the_second_wall_is_restored_at_the_next_start(make_window, qtbot):
+    """The README says so: a second wall open at close comes back, on its screen, as it was."""
+    win = make_window(view=["CAM-1"], layout="1")
+    press(qtbot, win, "Ctrl+Shift+N")
+    second = win.second
+    qtbot.waitUntil(second.isFullScreen, timeout=3000)
+    where = second.screen().name()
+    assert where == QGuiApplication.screens()[1].name()
+    second.wall.execute("set_layout", "3x3")
+    win.close()  # Nazar quits with the second wall open
+    again = make_window(view=["CAM-1"], layout="1")
+    assert again.second is None
+    restored = again.restore_second_wall()  # what main.py does at start
+    assert restored is not None and again.second is restored
+    qtbot.waitUntil(restored.isFullScreen, timeout=3000)
+    assert restored.screen().name() == where and restored.wall.model.layout.name == "3x3"
+    restored.close()
+    qtbot.waitUntil(lambda: again.second is None, timeout=3000)
+    again.close()  # this time without a second wall
+    third = make_window(view=["CAM-1"], layout="1")
+    assert third.restore_second_wall() is None and third.second is None
+
+
 def test_place_main_window_on_a_screen(make_window, qtbot):
     win = make_window()
     right = QGuiApplication.screens()[1]

@@ -192,6 +192,9 @@ class _WallWindowMixin:
         super().changeEvent(event)
 
 
+SECOND_WALL_KEY = "wall:2:open"  # was the second wall open at the last close, and where
+
+
 class MainWindow(_WallWindowMixin, QMainWindow):
     state_key = "wall:1"
 
@@ -376,6 +379,21 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.second.activateWindow()
         return self.second
 
+    def restore_second_wall(self) -> WallWindow | None:
+        """Reopen the second wall if it was open when Nazar last closed, on the same screen
+        if that screen is still there (else on another screen, if any)."""
+        store = self.wall.commands.store
+        saved = store.get(SECOND_WALL_KEY) if store is not None else None
+        if not isinstance(saved, dict) or saved.get("open") is not True:
+            return None
+        screens = QGuiApplication.screens()
+        screen = next((s for s in screens if s.name() == saved.get("screen")), None)
+        try:
+            return self.open_second_wall(screen)
+        except CommandError as exc:
+            self.statusBar().showMessage(f"Second wall not reopened: {exc}", 8000)
+            return None
+
     def quit(self) -> None:
         if self.second is not None:
             self.second.close()
@@ -438,6 +456,15 @@ class MainWindow(_WallWindowMixin, QMainWindow):
             self._marking_focus = False
             app.focusChanged.disconnect(self._mark_focus)
         self.save_state()
+        store = self.wall.commands.store
+        if store is not None:  # reopened at the next start (restore_second_wall)
+            second_screen = self.second.screen() if self.second is not None else None
+            try:
+                store.put(SECOND_WALL_KEY, {"open": self.second is not None,
+                                            "screen": second_screen.name() if second_screen
+                                            else None})
+            except SettingsError:
+                pass
         if self.second is not None:
             self.second.close()
         self.wall.shutdown()
