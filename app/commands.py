@@ -569,6 +569,15 @@ class WallCommands:
         self._host().start_number_entry()
         return Result("Type the camera number, then Enter")
 
+    @command("stream_history", "Stream history of the selected tile", "window")
+    def stream_history(self) -> Result:
+        host: Any = self._host()
+        show = getattr(host, "show_stream_history", None)
+        if show is None:
+            raise CommandError("Not available in this window")
+        show()
+        return Result()
+
     @command("reduced_motion", "Reduced motion: a steady alarm banner", "window")
     def reduced_motion(self) -> Result:
         host: Any = self._host()

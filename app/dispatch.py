@@ -359,7 +359,8 @@ class Dispatcher:
             for feed in self.poller.feeds.feeds():
                 r = feed.reading()
                 feeds.append({"camera": feed.camera_id, "state": r.state.value, "fps": r.fps,
-                              "reconnects": r.reconnects, "decode_errors": r.read_errors})
+                              "reconnects": r.reconnects, "decode_errors": r.read_errors,
+                              "changes": feed.status.changes()})
         return {"feeds": feeds, "on_wall": [c for c in self.commands.model.visible() if c],
                 "tile_states": [t["state"] for t in self.tiles()],
                 "incidents_open": len(self.alarm.open),

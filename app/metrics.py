@@ -6,6 +6,7 @@ Names (all prefixed `nazar_`):
     wall_tiles{state}                 gauge    tiles of the wall's page by what they show
     feed_fps{camera}                  gauge    frames a second, cameras on the wall
     feed_reconnects_total{camera}     counter  attempts to open a stream again
+    feed_state_changes_total{camera,state}  counter  times a camera's stream entered a state
     feed_decode_errors_total{camera}  counter  an open stream stopped giving frames (OpenCV
                                                reports a failed decode and a lost connection
                                                alike); both restart at 0 when a camera's feed
@@ -92,6 +93,16 @@ class _Snapshot:
         errors = CounterMetricFamily("nazar_feed_decode_errors",
                                      "Open streams that stopped giving frames",
                                      labels=["camera"])
+        changes = CounterMetricFamily("nazar_feed_state_changes",
+                                      "Times a camera's stream entered each state",
+                                      labels=["camera", "state"])
+        tally_changes: Tally[tuple[str, str]] = Tally()
+        for f in feeds:
+            for entered, n in f.get("changes", {}).items():
+                tally_changes[(f["camera"], entered)] += n
+        for (cam, entered), n in sorted(tally_changes.items()):
+            changes.add_metric([cam, entered], n)
+        yield changes
         per_cam: dict[str, list[float]] = {}
         for f in feeds:
             agg = per_cam.setdefault(f["camera"], [0.0, 0, 0])

@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import random
 import threading
-from collections import deque
+import time
+from collections import Counter, deque
 from dataclasses import dataclass
 
 
@@ -70,10 +71,38 @@ class StatusReading:
     path: str = ""  # relay hubs: "via Lalbazar-1", "direct · Lalbazar-1 down"; "" no hub
 
 
+@dataclass(frozen=True)
+class Change:
+    """One entry of a stream's history: when (wall-clock, epoch s), the state, and why."""
+
+    at: float
+    state: str
+    reason: str = ""
+
+
+def history_lines(changes: list[Change]) -> list[str]:
+    """A stream's history for the officer, newest first: "21:42:07  offline  connection
+    refused by 10.0.0.5:554" (local time; the date when it is not today)."""
+    today = time.strftime("%Y-%m-%d")
+    lines = []
+    for c in reversed(changes):
+        day = time.strftime("%Y-%m-%d", time.localtime(c.at))
+        when = time.strftime("%H:%M:%S", time.localtime(c.at))
+        if day != today:
+            when = f"{day} {when}"
+        lines.append(f"{when}  {c.state}" + (f"  {c.reason}" if c.reason else ""))
+    return lines
+
+
 class StreamStatus:
-    """The explicit state machine of one stream. Thread-safe: worker writes, GUI reads."""
+    """The explicit state machine of one stream. Thread-safe: worker writes, GUI reads.
+
+    Every change of state is also kept in a short history (`history()`, the newest
+    HISTORY_KEEP) and counted (`changes()`), for the officer ("what happened to this camera
+    tonight?") and for /metrics."""
 
     FPS_WINDOW_S = 2.0
+    HISTORY_KEEP = 100
 
     def __init__(self, timeouts: StreamTimeouts | None = None):
         self.timeouts = timeouts or StreamTimeouts()
@@ -93,6 +122,10 @@ class StreamStatus:
         self._is_open = False
         self._read_errors = 0
         self._path = ""
+        self._history: deque[Change] = deque(maxlen=self.HISTORY_KEEP)
+        self._changes: Counter[str] = Counter()
+        self._last_logged = ""
+        self._log(State.CONNECTING.value)
 
     # -- events from the worker ---------------------------------------------------------------
     def opening(self, now: float) -> None:
@@ -107,6 +140,7 @@ class StreamStatus:
                 self._state = State.CONNECTING
             elif self._failures < self.timeouts.offline_after:
                 self._state = State.RECONNECTING
+                self._log(State.RECONNECTING.value, self._message)
 
     def opened(self, now: float) -> None:
         """The source is open; frames should follow. State changes with the first frame."""
@@ -130,6 +164,7 @@ class StreamStatus:
             self._ever_live = True
             self._failures = 0
             self._message = ""
+            self._log(State.LIVE.value)
 
     def failed(self, now: float, message: str, retry_in_s: float) -> None:
         """An open or read failed; the worker will try again in `retry_in_s`."""
@@ -147,6 +182,7 @@ class StreamStatus:
                 self._state = State.OFFLINE
             else:
                 self._state = State.RECONNECTING
+            self._log(self._state.value, message)
 
     def set_path(self, path: str) -> None:
         """Which way the stream comes (relay hubs): shown on the tile."""
@@ -159,11 +195,30 @@ class StreamStatus:
                 self._state = State.ERROR
                 self._message = message
                 self._retry_at = None
+                self._log(State.ERROR.value, message)
 
     def closed(self) -> None:
         with self._lock:
             self._state = State.CLOSED
             self._retry_at = None
+            self._log(State.CLOSED.value)
+
+    def _log(self, state: str, reason: str = "") -> None:
+        """Record a change of state (called with the lock held, or from __init__)."""
+        if state == self._last_logged:
+            return
+        self._last_logged = state
+        self._history.append(Change(time.time(), state, reason))
+        self._changes[state] += 1
+
+    def history(self) -> list[Change]:
+        with self._lock:
+            return list(self._history)
+
+    def changes(self) -> dict[str, int]:
+        """How many times the stream entered each state (for /metrics)."""
+        with self._lock:
+            return dict(self._changes)
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -185,6 +240,8 @@ class StreamStatus:
             message = self._message
             if state is State.STALLED:
                 message = f"no new frame for {age:.0f} s"
+                if self._last_logged != State.STALLED.value:
+                    self._log(State.STALLED.value, "no new frame")
             return StatusReading(state, message, age, fps, self._frames, retry,
                                  self._first_frame_latency, self._connect_s,
                                  max(0, self._opens - 1), self._read_errors, self._path)

@@ -276,11 +276,16 @@ def test_metrics_parse_as_prometheus_text(api_wall):
     for name in ("nazar_feeds", "nazar_wall_tiles", "nazar_feed_fps",
                  "nazar_feed_reconnects", "nazar_feed_decode_errors", "nazar_incidents_open",
                  "nazar_time_to_eyes_on_seconds", "nazar_event_loop_lag_seconds",
-                 "nazar_api_requests", "nazar_cap_messages", "nazar_eyes_on_timeouts"):
+                 "nazar_api_requests", "nazar_cap_messages", "nazar_eyes_on_timeouts",
+                 "nazar_feed_state_changes"):
         assert name in fams, (name, sorted(fams))
     value = {s.labels.get("state"): s.value for s in fams["nazar_feeds"].samples}
     assert sum(value.values()) == len(wall.win.feeds.feeds()) > 0
     assert value["live"] == 0  # never_opens
+    entered = {(s.labels["camera"], s.labels["state"]): s.value
+               for s in fams["nazar_feed_state_changes"].samples
+               if s.name == "nazar_feed_state_changes_total"}
+    assert all(entered[(f.camera_id, "connecting")] == 1 for f in wall.win.feeds.feeds())
     assert fams["nazar_incidents_open"].samples[0].value == 1
     lag = {s.name: s.value for s in fams["nazar_event_loop_lag_seconds"].samples}
     assert lag["nazar_event_loop_lag_seconds_count"] >= 1

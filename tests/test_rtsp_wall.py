@@ -7,10 +7,12 @@ server (SIGSTOP) shows as stalled and does not delay closing the window.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
 import pytest
+from PySide6.QtWidgets import QPlainTextEdit
 
 from app.feeds import FeedManager
 from app.layouts import LAYOUTS, WallModel
@@ -83,6 +85,17 @@ def test_tile_goes_live_dies_with_the_server_and_comes_back(rtsp_wall, qtbot):
                     timeout=int((2 * TIMEOUTS.open_s + 35) * 1000))
     qtbot.waitUntil(lambda: all(t.frame_seq > s + 10 for t, s in zip(tiles, seq_before)),
                     timeout=10_000)
+    # The officer asks what happened to this camera (Ctrl+Shift+H): when, and why.
+    win.wall.execute("select_tile", 0)
+    win.wall.execute("stream_history")
+    text = win.history_box.findChild(QPlainTextEdit).toPlainText()
+    lines = text.splitlines()[2:]  # newest first, after the camera's name
+    states = [line.split()[1] for line in lines]
+    assert states[0] == "live" and "connecting" == states[-1], text
+    assert "reconnecting" in states or "offline" in states, text
+    assert any("connection" in line or "no frame" in line or "refused" in line
+               for line in lines if "reconnecting" in line or "offline" in line), text
+    assert all(re.match(r"\d\d:\d\d:\d\d  ", line) for line in lines), text
 
 
 def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):

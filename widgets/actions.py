@@ -113,6 +113,8 @@ def specs() -> list[Spec]:
         Spec("back", "Back: close help, restore tile, leave full screen; keys back to the wall",
              ("Esc",), "View", "window", "back"),
         Spec("help", "Keyboard help", ("F1",), "View", "window", "help"),
+        Spec("stream_history", "Stream history of the selected tile (when and why it went "
+             "down)", ("Ctrl+Shift+H",), "View", "window", "stream_history"),
         Spec("reduced_motion", "Reduced motion: a steady alarm banner (no flashing)", (),
              "View", "window", "reduced_motion"),
         Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", "quit"),

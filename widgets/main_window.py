@@ -11,8 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
-from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QLineEdit,
-                               QMainWindow, QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QDockWidget, QInputDialog, QLabel,
+                               QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from app.alarm import AlarmDesk
 from app.audit import AuditLog
@@ -25,7 +26,7 @@ from app.registry import Registry
 from app.search import SearchService
 from app.settings import SettingsError, SettingsStore
 from app.snapshots import SnapshotWriter
-from app.streams import StatusReading
+from app.streams import StatusReading, history_lines
 from widgets import actions as shortcut_actions
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_sound import REPEAT_S, AlarmSound
@@ -128,6 +129,33 @@ class _WallWindowMixin:
         elif self.isFullScreen():
             self.toggle_fullscreen()
         self.wall.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_stream_history(self) -> None:
+        """The selected tile's stream history (when and why it changed state), newest first,
+        in a window of its own that stays open beside the wall (Esc closes it)."""
+        wall = self.wall
+        i = wall.model.selected
+        b = wall.binder.binding(i) if i < len(wall.tiles) else None
+        if b is None or b.feed is None:
+            raise CommandError("The selected tile shows no stream")
+        cam = wall.registry.cameras.get(b.camera_id)
+        name = cam.name if cam else b.camera_id
+        lines = history_lines(b.feed.status.history())
+        box = QDialog(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowTitle(f"Stream history: {name}")
+        text = QPlainTextEdit(box)  # plain text: registry text is never rendered
+        text.setReadOnly(True)
+        text.setPlainText(f"{name} ({b.stream} stream, {b.feed.source.display})\n\n"
+                          + "\n".join(lines))
+        close = QPushButton("Close", box)
+        close.clicked.connect(box.close)
+        col = QVBoxLayout(box)
+        col.addWidget(text)
+        col.addWidget(close)
+        box.resize(640, 360)
+        box.show()
+        self.history_box = box
 
     def toggle_help(self) -> None:
         if self.help.isVisible():
