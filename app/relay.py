@@ -9,8 +9,8 @@ OPTIONS every few seconds, which makes the hub open nothing) and its own retry t
 (5 s, doubling to 60 s after each failed return, so a camera the hub cannot reach does not
 flap).
 
-The probes are RTSP requests on a plain socket: OPTIONS (is the hub there?) and, when a hub
-that is there would not open a stream, DESCRIBE with the console's credentials (401: the hub
+The probes are RTSP requests on a plain socket: OPTIONS (is the hub there?) and, when the hub
+would not give a stream, app.diagnose's DESCRIBE with the console's credentials (401: the hub
 refused them; anything else: the hub could not get the camera).
 """
 from __future__ import annotations
@@ -22,6 +22,8 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from app.diagnose import NO_ANSWER, NO_NAME, NOT_FOUND, NOT_PROTOCOL, REFUSED, UNAUTHORIZED, \
+    diagnose
 from app.registry import Camera, Registry, Relay
 from app.urls import Source
 
@@ -93,17 +95,18 @@ def rtsp_request(host: str, port: int, method: str, path: str, user: str | None 
 
 
 def why_not(r: RelayRoute) -> str:
-    """Why the hub did not give this stream, in words for the tile."""
-    if rtsp_request(r.host, r.port, "OPTIONS", "*") is None:
+    """Why the hub did not give this stream, in words for the tile (app.diagnose's one
+    DESCRIBE, with this console's login)."""
+    d = diagnose(r.source, timeout=PROBE_TIMEOUT_S)
+    if d.kind in (REFUSED, NO_NAME, NO_ANSWER):
         return f"{r.name} down"
-    code = rtsp_request(r.host, r.port, "DESCRIBE", r.path, r.user, r.password)
-    if code == 401:
+    if d.kind == UNAUTHORIZED:
         return f"{r.name} refused this console's credentials"
-    if code == 404:
+    if d.kind == NOT_FOUND:
         return f"{r.name} does not serve this camera"
-    if code is None:
+    if d.kind == NOT_PROTOCOL:
         return f"{r.name} did not answer"
-    return f"{r.name} could not open the camera ({code})"
+    return f"{r.name} could not open the camera" + (f" ({d.text})" if d.text else "")
 
 
 class HubWatch:
