@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cap-drop", type=Path, metavar="DIR",
                    help="take CAP 1.2 alerts written into DIR (moved to DIR/done or "
                         "DIR/refused when handled)")
+    p.add_argument("--decoder", choices=["pyav", "opencv"], default=None,
+                   help="how streams are decoded: pyav (default: FFmpeg's libraries, scaled "
+                        "before colour conversion) or opencv (OpenCV's VideoCapture); also "
+                        "NAZAR_DECODER")
+    p.add_argument("--hwaccel", default=None, metavar="auto|off|vaapi|cuda",
+                   help="hardware decoding (pyav only): auto (default) uses the first device "
+                        "that decodes a test picture, else software; the log says which; "
+                        "also NAZAR_HWACCEL")
     p.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default: INFO")
     return p
@@ -109,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     from widgets.map_panel import register_schemes
 
     # Process-wide set-up, explicitly here rather than as side effects of imports.
+    if args.decoder:
+        os.environ["NAZAR_DECODER"] = args.decoder
+    if args.hwaccel:
+        os.environ["NAZAR_HWACCEL"] = args.hwaccel
     configure_decoding()  # OpenCV/FFmpeg options, before the first stream opens
     register_schemes()  # the map's mbtiles: scheme, before the QApplication exists
 

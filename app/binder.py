@@ -45,6 +45,7 @@ class TileBinder:
         self._bound: list[Binding | None] = []
         self._sizes: list[tuple[int, int]] = []
         self._maximised = False
+        self._standby: list[tuple[Feed, int]] = []  # (feed, subscriber) kept for what is next
 
     def _subscriber(self, i: int) -> int:
         return hash((id(self), i))
@@ -109,6 +110,26 @@ class TileBinder:
     def release_all(self) -> None:
         for i in range(len(self._bound)):
             self._release(self._unbind(i))
+        self.standby([])
+
+    def standby(self, upcoming: list[str | None]) -> None:
+        """Keep the cameras shown next (a tour's next page, tile by tile) open on standby:
+        keyframes only, scaled for the tile that will show them, so that the turn paints
+        pictures at once instead of "connecting". [] closes them."""
+        kept: list[tuple[Feed, int]] = []
+        for i, cam_id in enumerate(upcoming[:len(self._sizes)]):
+            cam = self.registry.cameras.get(cam_id) if cam_id else None
+            if cam is None:
+                continue
+            feed = self._acquire(cam, self._stream_for(cam, i), standby=True)
+            subscriber = hash((id(self), "standby", i))
+            feed.set_size(subscriber, *self._sizes[i])
+            kept.append((feed, subscriber))
+        for feed, subscriber in self._standby:  # after acquiring: shared ones stay open
+            if (feed, subscriber) not in kept:
+                feed.drop_size(subscriber)
+            self.feeds.release(feed, standby=True)
+        self._standby = kept
 
     # -- what tiles and commands read --------------------------------------------------------
     def binding(self, i: int) -> Binding | None:
@@ -138,10 +159,10 @@ class TileBinder:
             return "main"
         return "sub" if wants_sub_stream(self._sizes[i][1], self._maximised) else "main"
 
-    def _acquire(self, cam: Camera, stream: str) -> Feed:
+    def _acquire(self, cam: Camera, stream: str, standby: bool = False) -> Feed:
         source = cam.sub if stream == "sub" and cam.sub is not None else cam.main
         return self.feeds.acquire(cam.id, source, cam.name,
-                                  route=route_for(self.registry, cam, stream))
+                                  route=route_for(self.registry, cam, stream), standby=standby)
 
     def _bind(self, i: int, cam_id: str) -> None:
         cam = self.registry.cameras.get(cam_id)

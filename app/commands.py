@@ -507,6 +507,23 @@ class WallCommands:
         self.tour_changed.emit()
         return Result("" if quiet else "Tour stopped")
 
+    def upcoming(self) -> list[str | None]:
+        """The cameras the tour shows next, tile by tile (the wall keeps them open on
+        standby so that the turn shows pictures at once); [] with no tour, or when the next
+        step is a view with another layout (its tiles have other sizes)."""
+        if self.tour is None or len(self.tour.steps) < 2:
+            return []
+        kind, value = self.tour.steps[(self.tour.index + 1) % len(self.tour.steps)]
+        tiles = self.model.layout.tiles
+        if kind == "page":
+            cams = self.model.view[value * tiles:(value + 1) * tiles]
+        else:
+            view = self.store.view(value) if self.store else None
+            if view is None or view.layout != self.model.layout.name:
+                return []
+            cams = list(view.cameras[:tiles])
+        return cams + [None] * (tiles - len(cams))
+
     @command("tour_step", "The tour's next step (its timer)", "navigate")
     def tour_step(self) -> Result:
         if self.tour is None:

@@ -11,20 +11,20 @@ nothing else refers to it (`BufferPool`), so it allocates nothing per frame.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
 import cv2
 import numpy as np
 
 from app import demo
+from app.decoders import (BufferPool, Capture, OpenCVCapture, OpenFailed, Picture,
+                          PyAVCapture, decoder_name, hwaccel_choice)
 from app.diagnose import UNAUTHORIZED, diagnose
 from app.geometry import fit_size
 from app.relay import RETURN_CAP_S, RETURN_FIRST_S, HubWatch, RelayRoute, why_not
@@ -66,6 +66,18 @@ def configure_decoding() -> None:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     except AttributeError:  # pragma: no cover - older builds
         pass
+    if decoder_name() == "pyav":
+        import av.logging
+        av.logging.set_level(av.logging.PANIC)  # as OPENCV_FFMPEG_LOGLEVEL: the tile says it
+        log.info("decoder: PyAV %s (FFmpeg's libraries); %s", _av_version(),
+                 hwaccel_choice().line)
+    else:
+        log.info("decoder: OpenCV %s VideoCapture (NAZAR_DECODER=opencv)", cv2.__version__)
+
+
+def _av_version() -> str:
+    import av
+    return str(av.__version__)
 
 
 @dataclass(frozen=True)
@@ -106,12 +118,6 @@ class SourceError(Exception):
     """A problem that retrying will not fix (bad address, missing file): state 'error'."""
 
 
-class Capture(Protocol):
-    def read(self, image: Any = None) -> tuple[bool, Any]: ...  # image: a buffer to reuse
-    def release(self) -> None: ...
-    def set(self, prop: int, value: float) -> bool: ...
-
-
 @dataclass(frozen=True)
 class Opened:
     capture: Capture
@@ -124,11 +130,8 @@ Opener = Callable[[Source, StreamTimeouts, str, str], Opened | None]
 
 def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
                 title: str = "", cache_dir: Path | None = None) -> Opened | None:
-    """Open a source with OpenCV's FFmpeg backend. None: could not connect (retry later)."""
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(timeouts.open_s * 1000),
-              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(timeouts.read_s * 1000)]
-    if hasattr(cv2, "CAP_PROP_N_THREADS"):
-        params += [cv2.CAP_PROP_N_THREADS, 1]  # one decoder thread per stream
+    """Open a source with the process's decoder (app/decoders.py). None: could not connect
+    (retry later); SourceError: retrying will not help."""
     start_at = 0
     if source.kind == "demo":
         scene, query = source.demo_params()
@@ -150,6 +153,34 @@ def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
         target = str(path)
     else:
         target = source.url
+    is_file = source.kind in ("file", "demo")
+    if decoder_name() == "opencv":
+        return _open_opencv(target, timeouts, source, start_at)
+    hw = hwaccel_choice().kind
+    try:
+        cap = PyAVCapture(target, timeouts.open_s, timeouts.read_s, hwaccel=hw)
+    except OpenFailed as exc:
+        if is_file:
+            raise SourceError(f"cannot decode {source.display}: {exc}") from None
+        log.debug("camera %s: cannot open: %s", camera_id, exc)
+        return None
+    if not is_file:
+        return Opened(cap, None, loop=False)
+    try:
+        cap.seek_frame(start_at)
+    except Exception as exc:  # noqa: BLE001 - an unseekable file still plays from its start
+        log.debug("camera %s: cannot seek to frame %d: %s", camera_id, start_at, exc)
+    fps = cap.fps or 25.0
+    return Opened(cap, fps if 1.0 <= fps <= 120.0 else 25.0, loop=True)
+
+
+def _open_opencv(target: str, timeouts: StreamTimeouts, source: Source,
+                 start_at: int) -> Opened | None:
+    """NAZAR_DECODER=opencv: OpenCV's own FFmpeg backend (full-size BGR frames)."""
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(timeouts.open_s * 1000),
+              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(timeouts.read_s * 1000)]
+    if hasattr(cv2, "CAP_PROP_N_THREADS"):
+        params += [cv2.CAP_PROP_N_THREADS, 1]  # one decoder thread per stream
     cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
     if not cap.isOpened():
         cap.release()
@@ -160,8 +191,8 @@ def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
         if start_at:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start_at)
         fps = cap.get(cv2.CAP_PROP_FPS)
-        return Opened(cap, fps if 1.0 <= fps <= 120.0 else 25.0, loop=True)
-    return Opened(cap, None, loop=False)
+        return Opened(OpenCVCapture(cap), fps if 1.0 <= fps <= 120.0 else 25.0, loop=True)
+    return Opened(OpenCVCapture(cap), None, loop=False)
 
 
 _BACK_TO_HUB = "back to the relay hub"
@@ -197,13 +228,15 @@ class Feed:
         self._size_lock = threading.Lock()
         self._sizes: dict[int, tuple[int, int]] = {}
         self.decoded = 0  # frames read from the decoder (also counts frames not displayed)
-        # Frame buffers, reused so that the decode path allocates nothing per frame (a new
-        # 1-3 MB array per frame is an mmap/munmap pair and a dozen page faults).
+        self.keyframes = 0  # of those, keyframes (on standby: all of them)
+        # Paint-ready buffers, reused so that the decode path allocates nothing per frame (a
+        # new 1-3 MB array per frame is an mmap/munmap pair and a dozen page faults).
         self._full_lock = threading.Lock()
-        self._last_full: np.ndarray | None = None  # newest decoded frame, full size (BGR)
-        self._spare_full: np.ndarray | None = None  # read() decodes into this one
-        self._scaled: np.ndarray | None = None  # worker-private
+        self._last_picture: Picture | None = None  # newest decoded picture, not converted
         self._paint_ready = BufferPool()
+        self._standby = False  # keyframes only (a tour's next page): see set_standby
+        self.keyframe_s: float | None = None  # the camera's keyframe interval, measured
+        self.decoder = ""  # which decoder opened it, for the tile's info
         self._thread = threading.Thread(target=self._run, name=f"feed:{camera_id}", daemon=True)
 
     # -- control (any thread) -----------------------------------------------------------------
@@ -240,16 +273,37 @@ class Feed:
                     max(h for _, h in self._sizes.values()))
 
     def reading(self) -> StatusReading:
-        return self.status.reading(self._clock())
+        return dataclasses.replace(self.status.reading(self._clock()), decoder=self.decoder,
+                                   keyframe_s=self.keyframe_s, standby=self._standby)
+
+    def info(self) -> str:
+        """The stream's decoder facts for the officer: "h264 · PyAV software, 1280x720,
+        a keyframe every 2.0 s"."""
+        r = self.reading()
+        frame = self.slot.get()
+        parts = [r.decoder or "not open yet"]
+        if frame is not None:
+            parts.append("{}x{}".format(*frame.source_size))
+        if r.keyframe_s:
+            parts.append(f"a keyframe every {r.keyframe_s:.1f} s")
+        if r.standby:
+            parts.append("standby (keyframes only)")
+        return ", ".join(parts)
 
     def latest_frame(self) -> Frame | None:
         """The newest frame (never written again once here): the tiles' read-only view."""
         return self.slot.get()
 
     def last_full_frame(self) -> np.ndarray | None:
-        """A copy of the newest decoded frame at full resolution (for snapshots)."""
-        with self._full_lock:  # the worker never reads into the published buffer meanwhile
-            return None if self._last_full is None else self._last_full.copy()
+        """The newest decoded frame at full resolution, BGR, a new array (for snapshots)."""
+        with self._full_lock:
+            picture = self._last_picture
+        return None if picture is None else picture.to_bgr()
+
+    def set_standby(self, on: bool) -> None:
+        """Keyframes only (FFmpeg's skip_frame): kept open at a small cost, so that a tile
+        that turns to it has a picture at once. The worker applies it at its next frame."""
+        self._standby = on
 
     # -- worker ------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -345,34 +399,41 @@ class Feed:
         """Read until stopped (None), the stream fails (the reason) or, running directly,
         the hub is back (_BACK_TO_HUB)."""
         cap = opened.capture
+        self.decoder = cap.decoder
         period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
         next_due = last_ok = self._clock()
         first = True
+        standby = None
         while not self._stop.is_set():
-            # Decode into the spare buffer, never into the published full frame (_deliver).
+            if self._standby != standby:
+                standby = self._standby
+                cap.set_keyframes_only(standby)
+                next_due = self._clock()  # keyframes of a paced file come far apart
             started = self._clock()
-            ok, frame = cap.read(self._spare_full)
+            picture = cap.read()
             if self._stop.is_set():
                 return None
-            if ok and not opened.loop and \
+            if picture is not None and not opened.loop and \
                     self._clock() - started >= 0.9 * self._timeouts.read_s:
                 # The read timed out and FFmpeg flushed its decoder: this picture arrived
                 # before the silence. Showing it would make a hung camera look live again.
                 return f"no new frame for {self._clock() - last_ok:.0f} s (read timeout)"
-            if not ok or frame is None:
-                if opened.loop and not first:
-                    if cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
-                        continue
+            if picture is None:
+                if opened.loop and not first and cap.rewind():
+                    continue
                 if opened.loop:
                     return "stream ended"
                 silent = self._clock() - last_ok
                 if silent >= 0.9 * self._timeouts.read_s:
                     return f"no frame for {silent:.0f} s (read timeout)"
-                return "connection lost"
+                why = getattr(cap, "error", "")
+                return "connection lost" + (f" ({why})" if why and why != "no frame" else "")
             first = False
             self.decoded += 1
+            self.keyframes += picture.keyframe
+            self.keyframe_s = cap.keyframe_interval_s()
             now = last_ok = self._clock()
-            if period:  # files decode as fast as the CPU allows: pace by the clip's rate
+            if period and not standby:  # files decode as fast as the CPU allows: pace them
                 next_due += period
                 if next_due - now > 0:
                     if self._stop.wait(next_due - now):
@@ -380,7 +441,11 @@ class Feed:
                     now = self._clock()
                 elif now - next_due > 1.0:
                     next_due = now  # fell far behind (CPU busy): do not try to catch up
-            self._deliver(frame, now)
+            elif period and standby:  # a file's keyframes: at the pace they would come
+                if self._stop.wait(period * max(1.0, (self.keyframe_s or 1.0) / period)):
+                    return None
+                now = self._clock()
+            self._deliver(picture, now)
             self._backoff.reset()
             if on_hub:
                 self._hub_wait = RETURN_FIRST_S  # the hub works: a later failure retries soon
@@ -388,52 +453,20 @@ class Feed:
                 return _BACK_TO_HUB
         return None
 
-    def _deliver(self, frame: np.ndarray, captured: float) -> None:
+    def _deliver(self, picture: Picture, captured: float) -> None:
         """Scale to the largest tile and convert to BGRA: paint-ready, in reused buffers."""
-        with self._full_lock:  # publish; the frame published before becomes the spare
-            self._spare_full, self._last_full = self._last_full, frame
-        h, w = frame.shape[:2]
+        with self._full_lock:
+            self._last_picture = picture
+        w, h = picture.size
         target = self.target_size()
+        size = None
         if target is not None:
-            tw, th = fit_size(w, h, *target)
-            if (tw, th) != (w, h):
-                if self._scaled is None or self._scaled.shape[:2] != (th, tw):
-                    self._scaled = np.empty((th, tw, 3), np.uint8)
-                frame = cv2.resize(frame, (tw, th), dst=self._scaled,
-                                   interpolation=cv2.INTER_LINEAR)
-        bgra = self._paint_ready.take((frame.shape[0], frame.shape[1], 4))
-        cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA, dst=bgra)
+            size = fit_size(w, h, *target)
+            if size == (w, h):
+                size = None
+        bgra = picture.to_bgra(size, self._paint_ready)
         self.slot.put(bgra, captured, (w, h))
         self.status.frame(captured)
-
-
-class BufferPool:
-    """Paint-ready frame buffers for one worker, reused once nobody else holds them.
-
-    A buffer handed to the slot may be held by the slot, by tiles (their Frame and the QImage
-    wrapping it) or by a snapshot being saved; each of those is a reference. take() returns a
-    buffer that only the pool refers to, so a frame is never written after it was handed over:
-    the GUI can only obtain a frame from the slot, which holds a reference while it has it.
-    """
-
-    # sys.getrefcount of a buffer that only the pool holds, seen from take()'s loop: the
-    # pool's list, the loop variable and getrefcount's own argument.
-    FREE_REFS = 3
-
-    def __init__(self, keep: int = 4) -> None:
-        self._buffers: list[np.ndarray] = []
-        self._keep = keep  # 3 suffice for one tile: slot, tile, worker; more for shared feeds
-        self.allocated = 0
-
-    def take(self, shape: tuple[int, int, int]) -> np.ndarray:
-        for buf in self._buffers:
-            if buf.shape == shape and sys.getrefcount(buf) <= self.FREE_REFS:
-                return buf
-        buf = np.empty(shape, np.uint8)
-        self.allocated += 1
-        same = [b for b in self._buffers if b.shape == shape]  # other sizes are done with
-        self._buffers = same[max(0, len(same) - self._keep + 1):] + [buf]
-        return buf
 
 
 class FeedManager:
@@ -448,6 +481,7 @@ class FeedManager:
         self._opener = opener or self._default_opener
         self._feeds: dict[str, Feed] = {}
         self._refs: dict[str, int] = {}
+        self._standby: dict[str, int] = {}  # of the refs, those on standby (keyframes only)
         self._retired: list[Feed] = []  # stopped but maybe still inside a blocking read
         self._given_up: set[Feed] = set()  # feeds an earlier stop_all waited for in vain
         self._decoded_closed = 0  # frames decoded by feeds that have finished
@@ -459,9 +493,10 @@ class FeedManager:
         return open_source(source, timeouts, camera_id, title, self._cache_dir)
 
     def acquire(self, camera_id: str, source: Source, title: str = "",
-                route: RelayRoute | None = None) -> Feed:
+                route: RelayRoute | None = None, standby: bool = False) -> Feed:
         """The feed of this stream (one per camera stream, shared); `route`: through a relay
-        hub first (app/relay.py)."""
+        hub first (app/relay.py). `standby`: nobody shows it yet (a tour's next page): while
+        every holder is on standby the feed decodes keyframes only."""
         key = f"{camera_id}|{source.url}"
         with self._lock:
             feed = self._feeds.get(key)
@@ -478,16 +513,23 @@ class FeedManager:
                 self._refs[key] = 0
                 feed.start()
             self._refs[key] += 1
+            if standby:
+                self._standby[key] = self._standby.get(key, 0) + 1
+            feed.set_standby(self._standby.get(key, 0) >= self._refs[key])
             return feed
 
-    def release(self, feed: Feed) -> None:
+    def release(self, feed: Feed, standby: bool = False) -> None:
         with self._lock:
             if feed.key not in self._refs:
                 return
             self._refs[feed.key] -= 1
+            if standby and self._standby.get(feed.key, 0) > 0:
+                self._standby[feed.key] -= 1
             if self._refs[feed.key] > 0:
+                feed.set_standby(self._standby.get(feed.key, 0) >= self._refs[feed.key])
                 return
             del self._refs[feed.key]
+            self._standby.pop(feed.key, None)
             del self._feeds[feed.key]
             self._retired.append(feed)
             self._prune_retired()
@@ -521,6 +563,7 @@ class FeedManager:
             feeds = list(self._feeds.values()) + self._retired
             self._feeds.clear()
             self._refs.clear()
+            self._standby.clear()
             self._retired = []
             hubs, self._hubs = list(self._hubs.values()), {}
         for hub in hubs:

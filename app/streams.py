@@ -69,6 +69,9 @@ class StatusReading:
     read_errors: int = 0  # an open stream that stopped giving frames (a failed decode or a
     #                       lost connection: OpenCV reports both as a failed read)
     path: str = ""  # relay hubs: "via Lalbazar-1", "direct · Lalbazar-1 down"; "" no hub
+    decoder: str = ""  # "h264 · PyAV software" (app/decoders.py); "" before the first open
+    keyframe_s: float | None = None  # the camera's keyframe interval, measured; None unknown
+    standby: bool = False  # kept open decoding keyframes only (a tour's next page)
 
 
 @dataclass(frozen=True)

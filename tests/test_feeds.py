@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from app.feeds import BufferPool, FeedManager, FrameSlot
+from app.decoders import BufferPool
+from app.feeds import FeedManager, FrameSlot
 from app.streams import State, StreamTimeouts
 from app.urls import parse_source
 from tests.support.clips import make_clip
@@ -116,7 +117,7 @@ def test_missing_file_is_an_error_state_not_a_crash(manager, tmp_path):
     assert feed.join(5)
 
 
-def test_demo_source_decodes_through_opencv(manager):
+def test_demo_source_decodes_like_a_recorded_file(manager):
     feed = manager.acquire("DEMO-1", parse_source("demo://atrium?size=sub"), "Demo atrium")
     wait_for(lambda: feed.slot.seq >= 5, 20, "demo frames")
     frame = feed.slot.get()
@@ -207,3 +208,38 @@ def test_a_hung_camera_is_waited_for_once_not_at_every_stop_all(monkeypatch):
         assert joins == ["HUNG-1"]
     finally:
         release.set()
+
+
+def test_standby_decodes_keyframes_only_until_someone_shows_it(manager, clip_dir):
+    """A tour's next page: open, keyframes only (a picture ready at the turn); shown: every
+    frame again, from a keyframe."""
+    clip = make_clip(clip_dir, 320, 240, fps=10, seconds=4, gop=5)
+    src = parse_source(str(clip))
+    feed = manager.acquire("NEXT", src, standby=True)
+    assert feed.reading().standby
+    wait_for(lambda: feed.keyframes >= 2, 20, "keyframes on standby")
+    others = feed.decoded - feed.keyframes
+    keys = feed.keyframes
+    wait_for(lambda: feed.keyframes >= keys + 3, 20, "three more keyframes")
+    assert feed.decoded - feed.keyframes == others, "a frame that is not a key was decoded"
+    assert feed.latest_frame() is not None  # the picture the turn shows at once
+    shown = manager.acquire("NEXT", src)  # the page turned: a tile shows it
+    assert shown is feed and not feed.reading().standby
+    wait_for(lambda: feed.decoded - feed.keyframes >= others + 5, 20, "every frame again")
+    assert "a keyframe every 0.5 s" in feed.info()
+    manager.release(feed, standby=True)  # the standby holder lets go: still shown
+    assert manager.feeds() == [feed] and not feed.reading().standby
+    manager.release(feed)
+    assert manager.feeds() == []
+
+
+def test_the_opencv_decoder_is_still_there(manager, clip_dir, monkeypatch):
+    """NAZAR_DECODER=opencv: the older path, for comparison and as a way back."""
+    monkeypatch.setenv("NAZAR_DECODER", "opencv")
+    clip = make_clip(clip_dir, 320, 240, fps=25, seconds=1)
+    feed = manager.acquire("CV", parse_source(str(clip)))
+    feed.set_size(1, 160, 120)
+    wait_for(lambda: feed.slot.seq >= 3, 10, "frames from OpenCV")
+    assert feed.slot.get().image.shape == (120, 160, 4)
+    assert feed.reading().decoder == "OpenCV"
+    assert feed.last_full_frame().shape == (240, 320, 3)

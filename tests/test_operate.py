@@ -154,6 +154,32 @@ def test_tour_cycles_pages_and_stops(make_window, qtbot):
         qtbot.waitUntil(lambda: win.model.page != page, timeout=1000)
 
 
+def test_a_tour_turns_to_pictures_at_once(make_window, qtbot):
+    """While a tour runs, the next page's cameras are open on standby (keyframes only): the
+    turn shows a picture on every tile at once, not "connecting"; the tour stopped, they
+    close."""
+    win = make_window(view=[f"CAM-{i}" for i in range(1, 9)], layout="2x2",
+                      tour_seconds=3600)  # the test turns the page (the timer's command)
+    page2 = {f"CAM-{i}" for i in range(5, 9)}
+    press(qtbot, win, "Alt+T")
+
+    def on_standby():
+        return {f.camera_id for f in win.feeds.feeds()
+                if f.reading().standby and f.latest_frame() is not None}
+
+    qtbot.waitUntil(lambda: on_standby() == page2, timeout=30000)
+    win.wall.execute("tour_step")  # what the tour's timer runs
+    assert win.model.page == 1
+    for tile in win.wall.tiles:  # nothing processed since the turn: pictures already there
+        assert tile.content.camera_id in page2
+        assert tile.content.source.latest_frame() is not None, tile.content.camera_id
+        assert not tile.content.source.reading().standby
+    qtbot.waitUntil(lambda: on_standby() == {f"CAM-{i}" for i in range(1, 5)}, timeout=30000)
+    press(qtbot, win, "Alt+T")
+    assert win.wall.tour is None
+    assert {f.camera_id for f in win.feeds.feeds()} == page2  # standby closed
+
+
 def test_tour_of_saved_views(make_window, qtbot, settings_dir):
     win = make_window(view=["CAM-1"], layout="1", tour_seconds=0.3)
     win.wall.store.save_view(1, "Malls", "2x2", ["CAM-2", "CAM-3"])

@@ -146,8 +146,8 @@ class _WallWindowMixin:
         box.setWindowTitle(f"Stream history: {name}")
         text = QPlainTextEdit(box)  # plain text: registry text is never rendered
         text.setReadOnly(True)
-        text.setPlainText(f"{name} ({b.stream} stream, {b.feed.source.display})\n\n"
-                          + "\n".join(lines))
+        text.setPlainText(f"{name} ({b.stream} stream, {b.feed.source.display})\n"
+                          f"{b.feed.info()}\n\n" + "\n".join(lines))
         close = QPushButton("Close", box)
         close.clicked.connect(box.close)
         col = QVBoxLayout(box)

@@ -137,6 +137,7 @@ class WallWidget(QWidget):
                                    self.model.maximised)
         for i in changed:
             self.tiles[i].set_content(self._content(i))
+        self.binder.standby([] if self.suspended else self.commands.upcoming())
         self._mark_tiles()
         if self.binder.bound():
             if not self.timer.isActive():
@@ -181,6 +182,7 @@ class WallWidget(QWidget):
             self._tour_timer.start(int(self.commands.tour_seconds * 1000))
         else:
             self._tour_timer.stop()
+        self.binder.standby([] if self.suspended else self.commands.upcoming())
         self.stateChanged.emit()
 
     def _front_door(self, name: str, *args: Any) -> None:
