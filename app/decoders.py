@@ -294,14 +294,21 @@ def _probe_hw(kind: str) -> str | None:
 
 
 def _h264_sample() -> Path:
-    """A small H.264 clip to probe a hardware decoder with (resources/, made if missing)."""
+    """A small H.264 clip to probe a hardware decoder with: resources/probe-h264.mp4 (made
+    by `python -m app.decoders sample`), or a temporary one if that is missing."""
     path = Path(__file__).resolve().parents[1] / "resources" / "probe-h264.mp4"
     if path.is_file():
         return path
+    import tempfile
+    tmp = Path(tempfile.gettempdir()) / f"nazar-probe-h264-{os.getpid()}.mp4"
+    if not tmp.is_file():
+        write_h264_sample(tmp)
+    return tmp
+
+
+def write_h264_sample(path: Path) -> None:
     import av
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial.mp4")
-    with av.open(str(tmp), "w") as out:
+    with av.open(str(path), "w") as out:
         s = out.add_stream("libx264", rate=25)
         s.width, s.height, s.pix_fmt = 320, 240, "yuv420p"
         for i in range(5):
@@ -310,8 +317,6 @@ def _h264_sample() -> Path:
                 out.mux(p)
         for p in s.encode():
             out.mux(p)
-    os.replace(tmp, path)
-    return path
 
 
 _hw_lock = threading.Lock()
@@ -511,3 +516,8 @@ class OpenCVCapture:
 
     def release(self) -> None:
         self._cap.release()
+
+
+if __name__ == "__main__":  # python -m app.decoders sample: (re)make the probe clip
+    if sys.argv[1:] == ["sample"]:
+        write_h264_sample(Path(__file__).resolve().parents[1] / "resources" / "probe-h264.mp4")
