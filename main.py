@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how streams are decoded: pyav (default: FFmpeg's libraries, scaled "
                         "before colour conversion) or opencv (OpenCV's VideoCapture); also "
                         "NAZAR_DECODER")
-    p.add_argument("--hwaccel", default=None, metavar="auto|off|vaapi|cuda",
+    p.add_argument("--hwaccel", default=None, metavar="auto|off|vaapi|qsv|cuda",
                    help="hardware decoding (pyav only): auto (default) uses the first device "
                         "that decodes a test picture, else software; the log says which; "
                         "also NAZAR_HWACCEL")

@@ -242,8 +242,9 @@ class HWChoice:
 
 
 HW_CANDIDATES: dict[str, tuple[str, ...]] = {  # device type: device nodes it needs
-    "vaapi": ("/dev/dri/renderD128",),
-    "cuda": ("/dev/nvidia0", "/dev/nvidiactl"),
+    "vaapi": ("/dev/dri/renderD128",),  # Intel and AMD, with a system-built FFmpeg
+    "qsv": ("/dev/dri/renderD128",),  # Intel Quick Sync (in PyAV's wheel)
+    "cuda": ("/dev/nvidia0", "/dev/nvidiactl"),  # NVIDIA NVDEC (in PyAV's wheel)
 }
 
 
