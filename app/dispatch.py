@@ -71,7 +71,8 @@ class Dispatcher:
 
     # -- reading -----------------------------------------------------------------------------
     def tiles(self) -> list[dict]:
-        """The tiles of the wall's page: camera, state, fps and the newest frame's age."""
+        """The tiles of the wall's page: camera, state, fps, the newest frame's age and the
+        camera's keyframe interval (measured; None until known)."""
         readings = self.tile_readings()
         tiles = []
         for i, cam in enumerate(self.commands.model.visible()):
@@ -81,7 +82,9 @@ class Dispatcher:
                           "fps": round(r.fps, 1) if r else 0.0,
                           "last_frame_age_s": (None if r is None or r.frame_age_s is None
                                                else round(r.frame_age_s, 2)),
-                          "path": r.path if r else ""})  # relay hubs: "via ...", "direct · ..."
+                          "path": r.path if r else "",  # relay hubs: "via ...", "direct · ..."
+                          "keyframe_s": (None if r is None or r.keyframe_s is None
+                                         else round(r.keyframe_s, 2))})
         return tiles
 
     def state(self) -> dict:

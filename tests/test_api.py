@@ -84,8 +84,8 @@ def test_state_and_cameras(api_wall):
                               else "empty")
         assert t["state"] in ("connecting", "reconnecting", "offline", "empty")
         assert t["fps"] == 0 and t["last_frame_age_s"] is None
-    assert all(set(t) == {"tile", "camera", "state", "fps", "last_frame_age_s", "path"}
-               for t in state["tiles"])
+    assert all(set(t) == {"tile", "camera", "state", "fps", "last_frame_age_s", "path",
+                          "keyframe_s"} for t in state["tiles"])
     assert {t["path"] for t in state["tiles"]} == {""}  # no relay hub in the demo
     assert state["incidents"] == []
     cams = wall.client.get("/api/cameras").json
