@@ -4,6 +4,8 @@ Scenarios:
   demo       the bundled demo registry on the wall (offscreen), first with an empty demo-clip
              cache, then warm. Options: --layout 3x3 --seconds 20 --warmup 5
   16x720p    16 RTSP cameras, 1280x720 main + 640x360 sub, 25 fps, layout 4x4
+  2x2main    4 RTSP cameras, 1280x720 main + 640x360 sub, 25 fps, layout 2x2 on a 1600x900
+             window: tiles big enough that the wall shows the main streams
   16x1080p   16 RTSP cameras, 1920x1080 main + 640x360 sub, 25 fps, layout 4x4
              (plus the bare decode of all 16 main streams, for comparison)
   36x360p    36 RTSP cameras, 640x360, 15 fps, layout 6x6
@@ -15,7 +17,10 @@ Scenarios:
              tile, restore it, change pages: time to the new stream, gaps, streams left open
   tour       32 RTSP cameras, 640x360, 25 fps, two pages of a 4x4 wall, the wall's tour
              turning the page every 10 s for 600 s: RSS every 30 s (streams opened and closed)
-  all        16x720p, 16x1080p, 36x360p, 64x360p and 1+15, one after another
+  pageturn   32 RTSP cameras (720p main + 360p sub) on two pages of a 4x4 wall, the wall's
+             tour turning the page every 5 s for 60 s: time from a turn until every tile of
+             the new page paints; then the CPU of a camera in keyframe-only standby
+  all        16x720p, 2x2main, 16x1080p, 36x360p, 64x360p, 1+15 and pageturn, one after another
   rtsp       your own: --cameras N --res WxH --fps F --layout L
   tiny       4 cameras, 640x360, 15 fps, 3 s (what CI runs)
   map        the map panel with 10,000 cameras (bench/map_bench.py; --cameras N --runs R)
@@ -23,14 +28,21 @@ Scenarios:
              with its banner (bench/alarm_bench.py; --raises N --points N)
   relay      a relay hub: 64 streams x 4 clients through it and direct, hub CPU per stream,
              added delay, a 2x2 wall direct and via the hub (bench/relay_bench.py)
+  decoders   the decode path's alternatives on one 720p and one 1080p clip, one thread, no Qt:
+             CPU per frame of cv2.read, the old worker, PyAV decode only, PyAV reformat,
+             PyAV bgr24 + resize, PyAV + yuv_to_bgra (bench/decoders.py; --res --sizes
+             --frames --reps). Also: `decode`
   eyes-on    time to eyes-on: 13 RTSP cameras on a 1+12 alarm wall, raised 20 times with 1 s
              and 2 s keyframe spacing (bench/eyes_on.py; --raises N --gops 1,2)
 
 Every RTSP scenario starts the GStreamer test server in its own process, runs the real wall
-offscreen in another, then the bare-decode limit (no GUI) over the same streams in a third,
-and prints one table with the targets and PASS / MISS. Options for them: --seconds, --warmup,
---sub WxH|none (the cameras' sub stream), --layout, --window WxH, --cameras N,
---clip-dir DIR, --json FILE (all figures, machine-readable).
+offscreen in another, then the bare cv2 decode (THE LIMIT) and PyAV decode only (THE FLOOR)
+over the same streams, each in a process of its own (no GUI), and prints one table with the
+ratios wall / bare and wall / floor, the targets and PASS / MISS. Options for them: --seconds,
+--warmup, --sub WxH|none (the cameras' sub stream), --layout, --window WxH, --cameras N,
+--clip-dir DIR, --json FILE (all figures, machine-readable), --compare-opencv (the wall again
+with NAZAR_DECODER=opencv, same streams, same run), --rounds N (all of them N times,
+interleaved), --no-floor, --tour-seconds S (pageturn, tour).
 """
 from __future__ import annotations
 
@@ -107,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
-    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"], ["relay"]):
+    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"], ["relay"], ["decoders"], ["decode"]):
         import subprocess
         module = {"alarm": "bench.alarm_bench", "eyes-on": "bench.eyes_on",
-                  "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench"}[argv[0]]
+                  "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench",
+                  "decoders": "bench.decoders", "decode": "bench.decoders"}[argv[0]]
         return subprocess.call([sys.executable, "-m", module, *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
@@ -142,7 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         s.add_argument("--profile", default=None, metavar="FILE",
                        help="cProfile the wall's GUI thread over the window into FILE")
         s.add_argument("--decompose", action="store_true",
-                       help="also run bare decode + the worker's scaling and BGRA (no Qt)")
+                       help="also run each decoder + the worker's scaling and BGRA (no Qt)")
+        s.add_argument("--compare-opencv", action="store_true",
+                       help="also run the wall with NAZAR_DECODER=opencv (same run)")
+        s.add_argument("--rounds", type=int, default=None,
+                       help="measure wall(s), bare and floor N times, interleaved")
+        s.add_argument("--no-floor", action="store_true",
+                       help="skip THE FLOOR (PyAV decode only)")
+        s.add_argument("--tour-seconds", type=float, default=None,
+                       help="(pageturn, tour) seconds between the tour's page turns")
     args = p.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
     if args.scenario == "demo":

@@ -50,6 +50,8 @@ class WallResult:
     all_live_after_s: float | None = None  # start until every tile was live (wait_live)
     cpu_detail: dict = field(default_factory=dict)  # user/sys s, page faults, switches
     events: list[dict] = field(default_factory=list)  # what each scripted action did
+    decoder: str = ""  # NAZAR_DECODER as the wall's process resolved it (pyav, opencv)
+    page_turns: dict = field(default_factory=dict)  # the tour's page turns (_PageTurns)
 
     @property
     def cpu_percent(self) -> float:
@@ -98,6 +100,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.decoders import decoder_name
     from app.feeds import FeedManager
     from app.layouts import LAYOUTS, WallModel
     from app.streams import State
@@ -238,8 +241,11 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         profiler.enable()
     scripted = _Script(script, win.wall, feeds, t0, seconds) if script else None
     run_loop(seconds)
+    page_turns: dict = {}
     if scripted is not None:
         scripted.stop()
+        if scripted.page_turns is not None:
+            page_turns = scripted.page_turns.summary()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile_to)
@@ -275,7 +281,8 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         worst_second_fps=worst[0] if worst[0] != float("inf") else 0.0,
         samples=[{"t": a, "rss_mb": b} for a, b in zip(series_t, series_rss)],
         all_live_after_s=all_live_after, cpu_detail=cpu,
-        events=scripted.events if scripted is not None else [])
+        events=scripted.events if scripted is not None else [],
+        decoder=decoder_name(), page_turns=page_turns)
     watcher.stop()
     win.close()
     feeds.stop_all(timeout=5.0)
@@ -306,6 +313,7 @@ class _Script:
         self._probe.setInterval(10)
         self._probe.timeout.connect(self._on_probe)
         self._current: dict | None = None
+        self.page_turns: _PageTurns | None = None
         times = sorted(a[0] for a in script) + [window_s]
         # Settle and measure before the next action (or the window's end) when it comes soon.
         self._gap = {at: nxt - at for at, nxt in zip(times, times[1:])}
@@ -324,6 +332,8 @@ class _Script:
         self._probe.stop()
         if self._current is not None:
             self._finish()
+        if self.page_turns is not None:
+            self.page_turns.stop()
 
     def _watched(self) -> list:
         ev = self._current
@@ -350,8 +360,20 @@ class _Script:
             self.wall.window().showMinimized()
         elif action == "show":
             self.wall.window().showNormal()
-        elif action == "tour":
-            self.wall.toggle_tour()  # the wall's own tour: pages turn on its timer
+        elif action == "tour":  # the wall's own tour: pages turn on its timer (arg: seconds)
+            if arg:
+                self.wall.commands.tour_seconds = float(arg)
+            self.page_turns = _PageTurns(self.wall, self.feeds,
+                                         self.wall.commands.tour_seconds)
+            self.wall.execute("tour")
+            if self.wall.tour is None:
+                raise RuntimeError("the wall did not start its tour")
+            ev["tour_seconds"] = self.wall.commands.tour_seconds
+            self.events.append(ev)  # measured by _PageTurns, not by the probe
+            self._measure_s = min(1.0, 0.3 * gap_s)
+            self._timers.append(_single_shot(int(min(self.settle_s, 0.6 * gap_s) * 1000),
+                                             self._settle))
+            return
         else:
             raise ValueError(f"unknown action {action!r}")
         if action in ("maximise", "restore"):
@@ -440,6 +462,128 @@ class _Script:
         ev["max_gap_ms"] = max([ev["max_gap_ms"]] + [1000 * x for x in watched_last])
         ev["streams_after"] = [self.wall.stream_of(i) for i in range(len(self.wall.tiles))]
         self.events.append(ev)
+
+
+def _standby(feed) -> bool:
+    """Whether a feed is in keyframe-only standby (the wall's next tour page)."""
+    on = getattr(feed, "standby", None)
+    if on is None:
+        on = getattr(feed, "_standby", False)
+    return bool(on() if callable(on) else on)
+
+
+class _PageTurns:
+    """Every page turn of a tour: from the turn until each tile of the new page paints.
+
+    Listens to the wall model's page event (after the wall's own listener, so the tiles have
+    their new content) and to every tile's paint events (an event filter: the paint itself
+    is not changed). Per tile of the new page: the time until it paints its first picture,
+    the age of that picture (a standby keyframe may be old), and the time until it paints a
+    frame captured after the turn. One second after each turn: the streams open, and how
+    many are in keyframe-only standby.
+    """
+
+    def __init__(self, wall, feeds, interval_s: float = 10.0):
+        from PySide6.QtCore import QEvent, QObject
+
+        self.wall, self.feeds = wall, feeds
+        self.interval_s = interval_s
+        self.turns: list[dict] = []
+        self._cur: dict | None = None
+        self._content = {id(t): t.content for t in wall.tiles}
+        self._timers: list = []
+        paint = QEvent.Type.Paint
+        on_paint = self._on_paint
+
+        class PaintFilter(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+                if event.type() == paint:
+                    on_paint(obj)
+                return False
+
+        self._filter = PaintFilter()
+        for t in wall.tiles:
+            t.installEventFilter(self._filter)
+        wall.model.events.page.connect(self._on_page)
+
+    def stop(self) -> None:
+        self.wall.model.events.page.disconnect(self._on_page)
+        for t in self.wall.tiles:
+            t.removeEventFilter(self._filter)
+        for t in self._timers:
+            t.stop()
+        self._close(by_turn=False)
+
+    def _on_page(self) -> None:
+        now = time.monotonic()
+        self._close(by_turn=True)
+        tiles = self.wall.tiles
+        changed = [i for i, t in enumerate(tiles)
+                   if t.content is not None and t.content is not self._content.get(id(t))]
+        self._content = {id(t): t.content for t in tiles}
+        cur = {"t": now, "page": self.wall.model.page, "tiles": changed,
+               "first_ms": {}, "fresh_ms": {}, "age_ms": {}}
+        self._cur = cur
+        self._timers.append(_single_shot(1000, lambda c=cur: self._count_open(c)))
+
+    def _count_open(self, cur: dict) -> None:
+        feeds = self.feeds.feeds()
+        cur["open_after_1s"] = len(feeds)
+        cur["standby_after_1s"] = sum(1 for f in feeds if _standby(f))
+
+    def _on_paint(self, tile) -> None:
+        cur = self._cur
+        if cur is None or tile.index not in cur["tiles"]:
+            return
+        frame = getattr(tile, "_frame", None)
+        if getattr(tile, "_image", None) is None or frame is None:
+            return
+        now = time.monotonic()
+        i = tile.index
+        if i not in cur["first_ms"]:
+            cur["first_ms"][i] = 1000 * (now - cur["t"])
+            cur["age_ms"][i] = 1000 * (now - frame.captured)
+        if i not in cur["fresh_ms"] and frame.captured >= cur["t"]:
+            cur["fresh_ms"][i] = 1000 * (now - cur["t"])
+
+    def _close(self, by_turn: bool) -> None:
+        if self._cur is not None:
+            cur = self._cur
+            cur["t_end"] = time.monotonic()
+            cur["complete"] = by_turn or cur["t_end"] - cur["t"] >= 0.9 * self.interval_s
+            self.turns.append(cur)
+            self._cur = None
+
+    def summary(self) -> dict:
+        """Figures over every complete turn (the last one, cut short by the window's end,
+        is left out)."""
+        turns = [c for c in self.turns if c.get("complete") and c["tiles"]]
+        per_tile = [c["first_ms"].get(i) for c in turns for i in c["tiles"]]
+        fresh = [c["fresh_ms"].get(i) for c in turns for i in c["tiles"]]
+        ages = [c["age_ms"][i] for c in turns for i in c["tiles"] if i in c["age_ms"]]
+
+        def every(c: dict, key: str) -> float | None:
+            vals = [c[key].get(i) for i in c["tiles"]]
+            return None if any(v is None for v in vals) else max(vals)
+
+        all_first = [every(c, "first_ms") for c in turns]
+        all_fresh = [every(c, "fresh_ms") for c in turns]
+
+        def stats(vals: list) -> dict:
+            ok = [v for v in vals if v is not None]
+            return {"n": len(vals), "missing": len(vals) - len(ok),
+                    "p50": percentile(ok, 0.5), "p95": percentile(ok, 0.95),
+                    "max": max(ok) if ok else float("nan")}
+
+        return {"turns": len(turns), "tiles_per_turn": [len(c["tiles"]) for c in turns],
+                "tile_first_ms": stats(per_tile), "page_first_ms": stats(all_first),
+                "tile_fresh_ms": stats(fresh), "page_fresh_ms": stats(all_fresh),
+                "first_age_ms": stats(ages),
+                "open_after_1s": [c.get("open_after_1s") for c in turns],
+                "standby_after_1s": [c.get("standby_after_1s") for c in turns],
+                "raw": [{"t": c["t"], "page": c["page"], "tiles": c["tiles"],
+                         "first_ms": c["first_ms"], "fresh_ms": c["fresh_ms"],
+                         "age_ms": c["age_ms"]} for c in turns]}
 
 
 def _single_shot(ms: int, fn):

@@ -42,8 +42,10 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
                 "CPU per displayed frame", "process CPU", "capture-to-paint latency p50 / p99",
                 "GUI event-loop lag p50 / p99", "RSS start / after warm-up / end",
                 "threads (OS)", "THE LIMIT: bare decode of the same streams",
-                "wall / bare: CPU", "wall / bare: fps", "RTSP server (own process",
-                "TARGETS"):
+                "THE FLOOR: PyAV decode only, same streams", "wall / bare cv2 decode: CPU",
+                "wall / PyAV floor: CPU", "wall / bare: fps", "RTSP server (own process",
+                "DECODE PATH", "bare cv2.VideoCapture.read (THE LIMIT)",
+                "PyAV decode only (THE FLOOR)", "TARGETS"):
         assert row in table, f"{row!r} missing from the table:\n{table}"
     assert "PASS" in table or "MISS" in table
 
@@ -57,6 +59,10 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
     for key in ("latency_p50_ms", "latency_p99_ms", "lag_p50_ms", "lag_p99_ms"):
         assert math.isfinite(s[key]) and 0 <= s[key] < 3000, (key, s[key])
     assert math.isfinite(s["cpu_ratio"]) and s["cpu_ratio"] > 0
+    assert s["floor_cpu_pct"] > 0 and s["floor_fps_total"] > 0  # THE FLOOR, same streams
+    assert math.isfinite(s["floor_ratio"]) and s["floor_ratio"] > 0
+    assert s["decoder"] in ("pyav", "opencv") and run["floor"]["mode"] == "floor"
+    assert run["bare"]["mode"] == "cv2"
     assert math.isfinite(s["fps_ratio"]) and s["fps_ratio"] > 0
     assert s["bare_fps_total"] > 0
     assert s["rss_start_mb"] > 0 and s["rss_end_mb"] > 0 and s["threads"] > 1
@@ -67,6 +73,63 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
     assert [e["action"] for e in events] == ["maximise", "restore"]
     assert events[0]["streams_open"] == 1 and events[1]["streams_open"] == 4
     assert "at 1 s: maximise 1" in table
+
+
+def test_rounds_interleave_and_the_decode_options_reach_the_scenario():
+    from types import SimpleNamespace
+
+    from bench.rtsp_bench import SCENARIOS, round_order, scenario_from_args
+
+    args = SimpleNamespace(compare_opencv=True, rounds=3, no_floor=False, seconds=None,
+                           tour_seconds=None)
+    sc = scenario_from_args("16x720p", args)
+    assert sc.compare_opencv and sc.rounds == 3 and sc.floor
+    assert sc.cpu_vs_bare == 1.0 and sc.cpu_vs_floor == 1.3
+    assert round_order(sc, 0) == ["wall", "wall_opencv", "bare", "floor"]
+    assert round_order(sc, 1) == ["floor", "bare", "wall_opencv", "wall"]
+    assert SCENARIOS["2x2main"].cpu_vs_bare == 1.1
+    short = scenario_from_args("pageturn", SimpleNamespace(seconds=6.0, tour_seconds=2.0))
+    assert short.bare_seconds == 6.0 and short.script == ((1, "tour", 2.0),)
+
+
+def test_pageturn_scenario_measures_turns_and_standby(tmp_path, clip_dir):
+    """`./nazar bench pageturn`, tiny: the wall's tour turns pages of a 2x2 wall; the time
+    until the new page's tiles paint, and the CPU of the streams on standby. Not the
+    targets."""
+    out = tmp_path / "pageturn.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "pageturn", "--cameras", "8", "--layout", "2x2",
+         "--seconds", "6", "--warmup", "1", "--tour-seconds", "2", "--no-floor",
+         "--clip-dir", str(clip_dir), "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = proc.stdout
+    for row in ("page turns (the wall's tour)", "turn -> every new tile painted",
+                "age of that first picture", "per camera in standby",
+                "page turn: every new tile painted within 100 ms"):
+        assert row in table, f"{row!r} missing from the table:\n{table}"
+    (run,) = json.loads(out.read_text())
+    s = run["summary"]
+    assert s["pageturn_turns"] >= 1 and s["pageturn_page_ms"]["n"] >= 1
+    assert s["standby_available"] and s["standby_streams"] == 4
+    assert math.isfinite(s["standby_per_camera_pct"])
+    assert run["standby"]["standby"]["in_standby"] == 4
+
+
+def test_decoders_benchmark_prints_every_alternative(clip_dir):
+    """`./nazar bench decoders`, tiny: one small clip, every alternative, one repetition."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "decoders", "--res", "320x180", "--sizes", "160x90",
+         "--frames", "10", "--reps", "1", "--clip-dir", str(clip_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-2000:] + proc.stderr[-2000:]
+    for row in ("cv2.read(), full BGR (THE LIMIT)", "cv2.read + resize + BGR2BGRA, 160x90",
+                "PyAV decode only (THE FLOOR)", "PyAV reformat(bgra), 160x90",
+                "PyAV to_ndarray(bgr24) + resize + BGRA, 160x90",
+                "PyAV + yuv_to_bgra, 160x90 (the wall)",
+                "PyAV + yuv_to_bgra, full size (the wall)"):
+        assert row in out, f"{row!r} missing:\n{out}"
 
 
 def test_alarm_benchmarks_run_and_print_their_limits():
