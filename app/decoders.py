@@ -375,6 +375,12 @@ class PyAVCapture:
         self._resume_at_key = False  # leaving standby: wait for a keyframe (no smearing)
         self.error = ""
         self.corrupt = 0  # packets the decoder refused (shown in the log, not a failure)
+        self.on_packet: Callable[[Any], None] | None = None  # every packet (recording)
+
+    @property
+    def stream(self) -> Any:
+        """The input stream (codec parameters: a muxer's template)."""
+        return self._stream
 
     @property
     def fps(self) -> float | None:
@@ -395,6 +401,8 @@ class PyAVCapture:
             except OSError as exc:
                 self.error = str(exc)
                 return None
+            if packet.size and self.on_packet is not None:  # recorded even when not decoded
+                self.on_packet(packet)
             if packet.is_keyframe and packet.pts is not None and packet.time_base:
                 t = float(packet.pts * packet.time_base)
                 if self._last_key is not None and t > self._last_key:

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 import cv2
@@ -27,6 +28,7 @@ from app.decoders import (BufferPool, Capture, OpenCVCapture, OpenFailed, Pictur
                           PyAVCapture, decoder_name, hwaccel_choice)
 from app.diagnose import UNAUTHORIZED, diagnose
 from app.geometry import fit_size
+from app.recording import CameraRecording, PacketBuffer, PacketCopy, StreamTemplate
 from app.relay import RETURN_CAP_S, RETURN_FIRST_S, HubWatch, RelayRoute, why_not
 from app.streams import Backoff, StatusReading, StreamStatus, StreamTimeouts
 from app.urls import Source
@@ -236,6 +238,13 @@ class Feed:
         self._paint_ready = BufferPool()
         self._standby = False  # keyframes only (a tour's next page): see set_standby
         self.keyframe_s: float | None = None  # the camera's keyframe interval, measured
+        # Packets as they arrive (PyAV only): the last 35 s for pre-roll and replay, and the
+        # incident recordings that copy them to disk (app/recording.py).
+        self.packets = PacketBuffer()
+        self._rec_lock = threading.Lock()
+        self._recordings: list[CameraRecording] = []
+        self._session = 0
+        self._template: StreamTemplate | None = None
         self.decoder = ""  # which decoder opened it, for the tile's info
         self._thread = threading.Thread(target=self._run, name=f"feed:{camera_id}", daemon=True)
 
@@ -300,6 +309,35 @@ class Feed:
             picture = self._last_picture
         return None if picture is None else picture.to_bgr()
 
+    def add_recording(self, rec: CameraRecording) -> None:
+        """Copy this stream's packets into `rec` from now on (after its pre-roll)."""
+        with self._rec_lock:
+            self._recordings.append(rec)
+
+    def remove_recording(self, rec: CameraRecording) -> None:
+        with self._rec_lock:
+            if rec in self._recordings:
+                self._recordings.remove(rec)
+        rec.stop()
+
+    @property
+    def recordings(self) -> list[CameraRecording]:
+        with self._rec_lock:
+            return list(self._recordings)
+
+    def _on_packet(self, packet: Any) -> None:
+        """Worker thread: every demuxed packet, copied once, into the buffer and recordings."""
+        template = self._template
+        if template is None:
+            return
+        p = PacketCopy(bytes(packet), packet.pts, packet.dts, bool(packet.is_keyframe),
+                       packet.time_base, template.session, time.time())
+        self.packets.append(p)
+        with self._rec_lock:
+            recordings = list(self._recordings)
+        for rec in recordings:
+            rec.write(p, template, self.packets)
+
     def set_standby(self, on: bool) -> None:
         """Keyframes only (FFmpeg's skip_frame): kept open at a small cost, so that a tile
         that turns to it has a picture at once. The worker applies it at its next frame."""
@@ -355,6 +393,8 @@ class Feed:
                 self.status.set_path(f"via {self.route.name}" if via_hub
                                      else f"direct · {self._direct_why}")
             reason = self._read(opened, on_hub=via_hub)
+            for rec in self.recordings:  # close their segments before the next opening
+                rec.session_ended()
             opened.capture.release()
             if reason == _BACK_TO_HUB:
                 continue
@@ -400,6 +440,14 @@ class Feed:
         the hub is back (_BACK_TO_HUB)."""
         cap = opened.capture
         self.decoder = cap.decoder
+        if isinstance(cap, PyAVCapture):  # packets: buffered, and recorded when asked
+            self._session += 1
+            stream = cap.stream
+            ctx = stream.codec_context
+            self._template = StreamTemplate(self._session, stream, ctx.name or "",
+                                            ctx.extradata, ctx.width, ctx.height)
+            self.packets.new_session(self._template)
+            cap.on_packet = self._on_packet
         period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
         next_due = last_ok = self._clock()
         first = True

@@ -13,16 +13,7 @@ from app.streams import State, StreamTimeouts
 from app.urls import parse_source
 from tests.support.clips import make_clip
 from tests.support.rtsp import free_port
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)  # polling a condition, not a fixed wait for an outcome
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
