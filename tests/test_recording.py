@@ -62,7 +62,7 @@ def test_segments_play_with_their_pre_roll_and_hashes_match(camera, tmp_path):
     on_disk = sorted(p.relative_to(tmp_path / "rec" / "INC-1").as_posix()
                      for p in (tmp_path / "rec" / "INC-1").glob("*/*.mkv"))
     assert sorted(f["path"] for f in files) == on_disk
-    for i, f in enumerate(files):
+    for f in files:
         path = tmp_path / "rec" / "INC-1" / f["path"]
         assert f["sha256"] == sha256_file(path) and f["bytes"] == path.stat().st_size
         info = probe(path)
