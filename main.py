@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "~/.config/nazar)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR",
                    help="where snapshots go (default: ~/Pictures/Nazar)")
+    p.add_argument("--recordings-dir", type=Path, metavar="DIR",
+                   help="where incident recordings go (default: recordings in the settings "
+                        "directory given by --settings-dir, else "
+                        "~/.local/share/nazar/recordings)")
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="where demo clips are cached (default: $XDG_CACHE_HOME/nazar or "
                         "~/.cache/nazar)")
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.feeds import FeedManager, configure_decoding
     from app.layouts import LAYOUTS, WallModel
+    from app.recording import Recorder
     from app.settings import SettingsStore
     from app.snapshots import SnapshotWriter
     from widgets.main_window import MainWindow
@@ -153,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
                         snapshots=SnapshotWriter(args.snapshot_dir),
                         tour_seconds=args.tour_seconds, with_map=not args.no_map, audit=audit,
                         reduced_motion=args.reduced_motion,
-                        alarm_repeat_s=args.alarm_repeat_seconds, cache_dir=args.cache_dir)
+                        alarm_repeat_s=args.alarm_repeat_seconds, cache_dir=args.cache_dir,
+                        recorder=Recorder(args.recordings_dir or (
+                            args.settings_dir / "recordings" if args.settings_dir else None)))
     if last and not (args.cameras or args.layout):
         window.commands.apply_state(last)  # also the saved view it came from
         window.alarm.resume()  # an incident still open shows again over the last wall

@@ -188,7 +188,8 @@ class CameraRecording:
         self._ostream: Any = None
         self._session = -1
         self._path: Path | None = None
-        self._seq = 0
+        # Numbered on from what is there (the wall restarted during the incident).
+        self._seq = len(list(directory.glob("*.mkv"))) if directory.is_dir() else 0
         self._first_t: float | None = None
         self._last_t: float | None = None
         self._start_utc = ""

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -150,3 +151,50 @@ def test_a_full_disk_pauses_recording_with_a_warning_and_deletes_nothing(tmp_pat
     assert old.read_bytes() == b"evidence"
     free["bytes"] = 10 << 30
     assert recorder.room() and recorder.warning == ""
+
+
+@pytest.mark.rtsp
+def test_an_incident_on_the_wall_records_its_cameras_from_raise_to_clear(
+        qtbot, write_yaml, tmp_path, camera):
+    """Through the real window: the raise records every selected camera (the one on the wall
+    with its pre-roll, the others opened on standby); the clear closes them, listed."""
+    from app.layouts import LAYOUTS, WallModel
+    from app.registry import load_registry
+    from tests.conftest import camera_yaml, registry_text
+    from widgets.main_window import MainWindow
+
+    cams = "".join(camera_yaml(f"CAM-{i}", camera) for i in (1, 2, 3))
+    reg = load_registry(write_yaml(registry_text(cams)))
+    recorder = Recorder(tmp_path / "rec", min_free_bytes=0, segment_s=2.0)
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["1"], view=["CAM-1"]), FeedManager(),
+                     recorder=recorder)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: any(f.camera_id == "CAM-1" and f.packets.seconds >= 2.0
+                                    for f in win.feeds.feeds()), timeout=30000)
+        raised = datetime.now(timezone.utc)
+        result = win.commands.run("raise_incident", 22.553, 88.351, kind="fire")
+        incident = result.value
+        assert sorted(win.recordings.recording()) == [(incident, f"CAM-{i}") for i in (1, 2, 3)]
+        recs = [rec for f in win.feeds.feeds() for rec in f.recordings]
+        assert len(recs) == 3
+        qtbot.waitUntil(lambda: all(r.segments >= 1 for r in recs), timeout=60000)
+        win.commands.run("clear_incident", confirmed=True)
+        assert win.recordings.recording() == []
+        assert all(r.stopped for r in recs)
+        assert recorder.flush(10)
+        # CAM-2 and CAM-3 were open only to be recorded: closed with the incident.
+        qtbot.waitUntil(lambda: {f.camera_id for f in win.feeds.feeds()} == {"CAM-1"},
+                        timeout=10000)
+    finally:
+        win.close()
+    files = json.loads((tmp_path / "rec" / incident / MANIFEST).read_text())["files"]
+    assert {f["camera"] for f in files} == {"CAM-1", "CAM-2", "CAM-3"}
+    first = {f["camera"]: f for f in reversed(files)}  # each camera's first segment
+    start = {c: datetime.fromisoformat(f["start_utc"]) for c, f in first.items()}
+    assert start["CAM-1"] <= raised - timedelta(seconds=1)  # its pre-roll: before the raise
+    assert start["CAM-2"] >= raised - timedelta(seconds=0.5)  # opened for it: no pre-roll
+    for f in files:
+        path = tmp_path / "rec" / incident / f["path"]
+        assert sha256_file(path) == f["sha256"] and probe(path)["duration"] > 0

@@ -9,7 +9,7 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (QApplication, QDialog, QDockWidget, QInputDialog, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QPushButton,
@@ -22,6 +22,7 @@ from app.demo import default_cache_dir
 from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
+from app.recording import Recorder, RecordingDesk
 from app.registry import Registry
 from app.search import SearchService
 from app.settings import SettingsError, SettingsStore
@@ -225,12 +226,15 @@ SECOND_WALL_KEY = "wall:2:open"  # was the second wall open at the last close, a
 
 class MainWindow(_WallWindowMixin, QMainWindow):
     state_key = "wall:1"
+    # Emitted from any thread (a feed worker finds the disk full); shown in the GUI thread.
+    recordingWarning = Signal(str)
 
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
                  tour_seconds: float = 10.0, with_map: bool = False,
                  audit: AuditLog | None = None, reduced_motion: bool | None = None,
-                 alarm_repeat_s: float = REPEAT_S, cache_dir: Path | None = None):
+                 alarm_repeat_s: float = REPEAT_S, cache_dir: Path | None = None,
+                 recorder: Recorder | None = None):
         super().__init__()
         self.registry = registry
         self.model = model
@@ -265,6 +269,13 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.sound = AlarmSound(self.alarm, cache_dir or default_cache_dir().parent, self,
                                 repeat_s=alarm_repeat_s)
         self.alarm.changed.connect(self.wall.refresh_chips)
+        # Evidence: the cameras of every open incident recorded from raise to clear.
+        self.recordings: RecordingDesk | None = None
+        if recorder is not None:
+            recorder.on_warning = self.recordingWarning.emit
+            self.recordingWarning.connect(lambda text: self.message_bar.show_message(text, []))
+            recorder.start()
+            self.recordings = RecordingDesk(recorder, feeds, registry, self.alarm)
         col.addWidget(self.message_bar)
         col.addWidget(self.banner)
         col.addWidget(self.wall, 1)
@@ -496,6 +507,9 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         if self.second is not None:
             self.second.close()
         self.wall.shutdown()
+        if self.recordings is not None:  # close the open segments: each one listed, hashed
+            self.recordings.stop_all()
+            self.recordings.recorder.stop()
         self.feeds.stop_all(timeout=1.0)
         super().closeEvent(event)
 
