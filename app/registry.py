@@ -6,6 +6,7 @@ are returned. Only a file that cannot be read or parsed at all raises `RegistryF
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -56,10 +57,25 @@ class Contact:
 
 @dataclass(frozen=True)
 class Recorder:
+    """A video recorder (NVR/DVR/VMS) that keeps a camera's footage: where it is, what device
+    it is (for a BSA s.63 certificate) and how long it keeps footage before overwriting it.
+    Only `room` and `retention_days` are required; the rest is None when not known."""
+
     room: str
-    retention_days: int
+    retention_days: int  # as declared by the owner
     site: str | None = None  # a site id, for private recorders
     station: str | None = None  # a station id, for police recorders
+    id: str | None = None  # the same id everywhere it is declared: one recorder, one entry
+    make: str | None = None  # "Hikvision"
+    model: str | None = None  # "DS-7732NI-K4"
+    serial: str | None = None
+    retention_verified_at: dt.date | None = None  # when someone last checked retention_days
+    clock_offset_s: float | None = None  # recorder clock minus true time, in seconds
+    clock_checked_at: dt.datetime | None = None  # when the offset was measured (aware)
+    building: str | None = None  # "South City Residences, Tower 2"
+    level: str | None = None  # the storey, as for cameras: G, L4, B1 ...
+    location: Location | None = None  # where the recorder itself is (for "inside the site")
+    line: int = field(default=0, compare=False)  # where it is declared in the file
 
 
 @dataclass(frozen=True)
@@ -188,6 +204,7 @@ class Registry:
     skipped: list[str] = field(default_factory=list)  # ids of cameras left out
     map: MapConfig = field(default_factory=MapConfig)
     relays: dict[str, Relay] = field(default_factory=dict)
+    recorders: dict[str, Recorder] = field(default_factory=dict)  # those with an `id`
     _numbers: dict[int, Camera] | None = field(default=None, repr=False)
 
     def relay_for(self, cam: Camera) -> Relay | None:
@@ -291,6 +308,10 @@ def _construct_list(loader: Any, node: yaml.SequenceNode) -> _List:
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+# Dates and times stay text: the fields that take one parse it themselves, with a message
+# naming the line (YAML's own timestamp constructor raises a bare ValueError on 2025-02-30,
+# and would turn a name such as 2025-01-01 into a date).
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,7 +489,9 @@ _CAMERA_KEYS = ("id", "number", "name", "ownership", "station", "site", "locatio
 _LOCATION_KEYS = ("lat", "lon")
 _COVERAGE_KEYS = ("bearing", "fov", "range_m")
 _CONTACT_KEYS = ("name", "phone")
-_RECORDER_KEYS = ("site", "station", "room", "retention_days")
+_RECORDER_KEYS = ("id", "site", "station", "building", "level", "room", "location",
+                  "retention_days", "retention_verified_at", "make", "model", "serial",
+                  "clock_offset_s", "clock_checked_at")
 _STREAM_KEYS = ("main", "sub")
 
 
@@ -538,24 +561,82 @@ def _items(ck: _Checker, data: _Map, key: str) -> list[tuple[int, Any]]:
     return list(zip(value.item_lines, value))
 
 
-def _location(ck: _Checker, m: _Map, key: str, required: bool, **ctx: Any) -> Location | None:
+def _location(ck: _Checker, m: _Map, key: str, required: bool, within: str | None = None,
+              **ctx: Any) -> Location | None:
+    """m[key] as {lat, lon}; `within` names the mapping m is in ("recorder") for messages."""
+    name = _join(within, key)
     if key not in m or m[key] is None:
         if required:
-            ck.add(m.line, f"missing required field '{key}' (lat, lon)", field=key, **ctx)
+            ck.add(m.line, f"missing required field '{name}' (lat, lon)", field=name, **ctx)
             return _MISSING
         return None
-    loc = ck.mapping(m[key], ck.line_of(m, key), f"'{key}'", field=key, **ctx)
+    loc = ck.mapping(m[key], ck.line_of(m, key), f"'{name}'", field=name, **ctx)
     if loc is None:
         return _MISSING
-    ck.unknown_keys(loc, _LOCATION_KEYS, prefix=key, **ctx)
-    lat = ck.get(loc, "lat", _number(-90, 90, "°"), required=True, prefix=key, **ctx)
-    lon = ck.get(loc, "lon", _number(-180, 180, "°"), required=True, prefix=key, **ctx)
+    ck.unknown_keys(loc, _LOCATION_KEYS, prefix=name, **ctx)
+    lat = ck.get(loc, "lat", _number(-90, 90, "°"), required=True, prefix=name, **ctx)
+    lon = ck.get(loc, "lon", _number(-180, 180, "°"), required=True, prefix=name, **ctx)
     if lat is _MISSING or lon is _MISSING:
         return _MISSING
     return Location(lat, lon)
 
 
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30), "IST")
+_EARLIEST, _LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+MAX_CLOCK_OFFSET_S = 366 * 86400.0
+
+
+def _date(value: Any) -> dt.date:
+    """A calendar date, written YYYY-MM-DD."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        s = _text(value)
+        try:
+            if not _DATE.fullmatch(s):
+                raise ValueError
+            value = dt.date.fromisoformat(s)
+        except ValueError:
+            raise _Invalid(f"'{s[:40]}' is not a date: write YYYY-MM-DD, e.g. 2025-01-31") \
+                from None
+    if not _EARLIEST <= value <= _LATEST:
+        raise _Invalid(f"{value.isoformat()} is out of range ({_EARLIEST} to {_LATEST})")
+    return value
+
+
+def _date_time(value: Any) -> dt.datetime:
+    """A date and time, "2025-01-31 14:30" or ISO 8601; without a zone it is IST."""
+    if not isinstance(value, dt.datetime):
+        s = _text(value)
+        text = s[:-1] + "+00:00" if s[-1:] in "Zz" else s
+        try:
+            if not _DATE_TIME.match(text):  # a date alone, or a cut-off time
+                raise ValueError
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise _Invalid(f"'{s[:40]}' is not a date and time: write YYYY-MM-DD HH:MM "
+                           "(IST) or with a zone, e.g. 2025-01-31 14:30+05:30") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=IST)
+    if not _EARLIEST <= value.date() <= _LATEST:
+        raise _Invalid(f"{value.date().isoformat()} is out of range ({_EARLIEST} to "
+                       f"{_LATEST})")
+    return value
+
+
+def _recorder_id(value: Any) -> str:
+    s = _text(value)
+    if not _CAMERA_ID.match(s):
+        raise _Invalid(f"'{s[:40]}' is not a valid recorder id (letters, digits, '.', '_' "
+                       "and '-')")
+    return s
+
+
 def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | None:
+    """A `recorder:` mapping (of a site or a camera). Returns None (none given), the
+    Recorder, or _MISSING (problems, each recorded with its line and field)."""
     if m.get("recorder") is None:
         return None
     rec = ck.mapping(m["recorder"], ck.line_of(m, "recorder"), "'recorder'", field="recorder",
@@ -564,10 +645,21 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
         return _MISSING
     n = len(ck.problems)
     ck.unknown_keys(rec, _RECORDER_KEYS, prefix="recorder", **ctx)
-    room = ck.get(rec, "room", _text, required=True, prefix="recorder", **ctx)
-    days = ck.get(rec, "retention_days", _int(0, 3650), required=True, prefix="recorder", **ctx)
-    site = ck.get(rec, "site", _slug, required=False, prefix="recorder", **ctx)
-    station = ck.get(rec, "station", _slug, required=False, prefix="recorder", **ctx)
+
+    def get(key: str, check: Callable[[Any], Any], required: bool = False) -> Any:
+        return ck.get(rec, key, check, required=required, prefix="recorder", **ctx)
+
+    room = get("room", _text, required=True)
+    days = get("retention_days", _int(0, 3650), required=True)
+    site = get("site", _slug)
+    station = get("station", _slug)
+    rid = get("id", _recorder_id)
+    make, model, serial = get("make", _text), get("model", _text), get("serial", _text)
+    building, level = get("building", _text), get("level", _level)
+    verified = get("retention_verified_at", _date)
+    offset = get("clock_offset_s", _number(-MAX_CLOCK_OFFSET_S, MAX_CLOCK_OFFSET_S, " s"))
+    checked = get("clock_checked_at", _date_time)
+    location = _location(ck, rec, "location", required=False, within="recorder", **ctx)
     if site and station and site is not _MISSING and station is not _MISSING:
         ck.add(rec.line, "give either 'site' or 'station' for a recorder, not both",
                field="recorder", **ctx)
@@ -576,9 +668,35 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
     if isinstance(station, str) and station not in reg.stations:
         ck.add(ck.line_of(rec, "station"), f"unknown police station '{station}'",
                field="recorder.station", **ctx)
+    if isinstance(offset, float) and checked is None:
+        ck.add(ck.line_of(rec, "clock_offset_s"), "a clock offset needs 'clock_checked_at' "
+               "(when it was measured): a recorder's clock drifts",
+               field="recorder.clock_offset_s", **ctx)
     if len(ck.problems) != n:
         return _MISSING
-    return Recorder(room=room, retention_days=days, site=site, station=station)
+    found = Recorder(room=room, retention_days=days, site=site, station=station, id=rid,
+                     make=make, model=model, serial=serial, retention_verified_at=verified,
+                     clock_offset_s=offset, clock_checked_at=checked, building=building,
+                     level=level, location=location, line=rec.line)
+    if rid is not None:
+        first = reg.recorders.get(rid)
+        if first is None:
+            reg.recorders[rid] = found
+        elif first != found:
+            differ = [f for f in _RECORDER_FIELDS if getattr(first, f) != getattr(found, f)]
+            ck.add(ck.line_of(rec, "id"), f"recorder '{rid}' is also declared at line "
+                   f"{first.line} with another {', '.join(differ)}: one recorder, one "
+                   "description (copy it exactly, or give this one another id)",
+                   field="recorder.id", **ctx)
+            return _MISSING
+        else:
+            return first
+    return found
+
+
+_RECORDER_FIELDS = ("room", "retention_days", "site", "station", "make", "model", "serial",
+                    "retention_verified_at", "clock_offset_s", "clock_checked_at", "building",
+                    "level", "location")
 
 
 FOOTPRINT_MAX_KM = 5.0  # a footprint point this far from the site's location is a mistake

@@ -527,3 +527,209 @@ def test_size_caps_name_the_file_and_keep_what_is_valid(write_yaml, tmp_path, mo
     reg = load_registry(write_yaml(text.replace(long_name, "Fine")))
     assert list(reg.cameras) == ["OK-1", "LONG-1"]
     assert any("more than 2 cameras" in p.message and p.line > 0 for p in reg.problems)
+
+
+# -- [evidence]: recorder fields (device, retention checked, clock, where it stands) -------------
+FULL_RECORDER = """\
+    recorder:
+      id: scm-nvr-b1
+      room: Basement 1, security control room
+      building: South City Mall
+      level: B1
+      location: {lat: 22.50127, lon: 88.3617}
+      retention_days: 30
+      retention_verified_at: 2024-12-05
+      make: Hikvision
+      model: DS-7732NI-K4
+      serial: DS-7732NI-K41620220817AAWRJ5520
+      clock_offset_s: -47.5
+      clock_checked_at: 2024-12-05 11:20
+"""
+
+
+def _site_with(recorder: str) -> str:
+    """The conftest site, its one-line recorder replaced by `recorder` (a block)."""
+    site = registry_text().split("sites:\n", 1)[1].split("cameras:\n", 1)[0]
+    return "\n".join(line for line in site.splitlines()
+                     if not line.startswith("    recorder:")) + "\n" + recorder
+
+
+def test_recorder_fields_are_typed_and_cameras_share_the_sites_recorder(write_yaml):
+    import datetime as dt
+
+    reg = load(write_yaml, GOOD_PRIVATE, sites=_site_with(FULL_RECORDER))
+    assert reg.problems == [], [str(p) for p in reg.problems]
+    rec = reg.sites["south-city-mall"].recorder
+    assert (rec.id, rec.make, rec.model, rec.serial) == (
+        "scm-nvr-b1", "Hikvision", "DS-7732NI-K4", "DS-7732NI-K41620220817AAWRJ5520")
+    assert (rec.building, rec.level, rec.room) == ("South City Mall", "B1",
+                                                   "Basement 1, security control room")
+    assert rec.location.lat == pytest.approx(22.50127) and rec.retention_days == 30
+    assert rec.retention_verified_at == dt.date(2024, 12, 5)
+    assert rec.clock_offset_s == -47.5
+    # a time without a zone is IST; stored aware
+    assert rec.clock_checked_at == dt.datetime(2024, 12, 5, 5, 50, tzinfo=dt.timezone.utc)
+    assert rec.clock_checked_at.utcoffset() == dt.timedelta(hours=5, minutes=30)
+    assert reg.recorders == {"scm-nvr-b1": rec}
+    assert reg.cameras["SCM-04"].recorder is rec
+    assert rec.line > 0
+
+
+def test_old_recorders_stay_valid_and_new_fields_are_optional(write_yaml):
+    reg = load(write_yaml, GOOD_PRIVATE)
+    rec = reg.sites["south-city-mall"].recorder
+    assert reg.problems == [] and reg.recorders == {}
+    assert (rec.id, rec.make, rec.model, rec.serial, rec.retention_verified_at,
+            rec.clock_offset_s, rec.clock_checked_at, rec.location) == (None,) * 8
+
+
+@pytest.mark.parametrize("value, stored", [
+    ('"2025-01-31 14:30"', "2025-01-31T14:30:00+05:30"),
+    ("2025-01-31T14:30:00+05:30", "2025-01-31T14:30:00+05:30"),
+    ("2025-01-31 09:00:00Z", "2025-01-31T09:00:00+00:00"),
+    ('"2025-01-31T09:00Z"', "2025-01-31T09:00:00+00:00"),
+])
+def test_clock_checked_at_takes_ist_or_a_zone(write_yaml, value, stored):
+    rec = FULL_RECORDER.replace("2024-12-05 11:20", value)
+    reg = load(write_yaml, "", sites=_site_with(rec))
+    assert reg.problems == [], [str(p) for p in reg.problems]
+    assert reg.sites["south-city-mall"].recorder.clock_checked_at.isoformat() == stored
+
+
+@pytest.mark.parametrize("old, new, field, words", [
+    ("retention_verified_at: 2024-12-05", "retention_verified_at: 2025-02-30",
+     "recorder.retention_verified_at", "'2025-02-30' is not a date: write YYYY-MM-DD"),
+    ("retention_verified_at: 2024-12-05", "retention_verified_at: last week",
+     "recorder.retention_verified_at", "is not a date"),
+    ("retention_verified_at: 2024-12-05", "retention_verified_at: 20241205",
+     "recorder.retention_verified_at", "is not a date"),
+    ("retention_verified_at: 2024-12-05", "retention_verified_at: 1999-12-31",
+     "recorder.retention_verified_at", "out of range"),
+    ("clock_checked_at: 2024-12-05 11:20", "clock_checked_at: 2024-12-05",
+     "recorder.clock_checked_at", "is not a date and time: write YYYY-MM-DD HH:MM (IST)"),
+    ("clock_checked_at: 2024-12-05 11:20", "clock_checked_at: 2024-12-05 25:00",
+     "recorder.clock_checked_at", "is not a date and time"),
+    ("clock_offset_s: -47.5", "clock_offset_s: fast",
+     "recorder.clock_offset_s", "must be a number"),
+    ("clock_offset_s: -47.5", "clock_offset_s: 99999999",
+     "recorder.clock_offset_s", "out of range"),
+    ("      clock_checked_at: 2024-12-05 11:20\n", "",
+     "recorder.clock_offset_s", "a clock offset needs 'clock_checked_at'"),
+    ("level: B1", "level: basement one, north wing", "recorder.level", "is not a level"),
+    ("location: {lat: 22.50127, lon: 88.3617}", "location: {lat: 95, lon: 88.3617}",
+     "recorder.location.lat", "out of range"),
+    ("location: {lat: 22.50127, lon: 88.3617}", "location: [22.5, 88.36]",
+     "recorder.location", "must be a mapping"),
+    ("id: scm-nvr-b1", "id: scm nvr <b1>", "recorder.id", "is not a valid recorder id"),
+    ("make: Hikvision", 'make: ""', "recorder.make", "must not be empty"),
+    ("serial: DS-", "serial_no: DS-", "recorder.serial_no", "did you mean 'serial'"),
+    ("retention_days: 30", "retention_days: thirty", "recorder.retention_days",
+     "must be a whole number"),
+])
+def test_bad_recorder_fields_name_the_file_line_and_field(write_yaml, old, new, field, words):
+    assert old in FULL_RECORDER
+    path = write_yaml(registry_text(GOOD_POLICE + GOOD_PRIVATE,
+                                    sites=_site_with(FULL_RECORDER.replace(old, new))))
+    reg = load_registry(path)
+    problems = [p for p in reg.problems if p.entity == "site south-city-mall"]
+    assert len(problems) == 1, [str(p) for p in reg.problems]
+    p = problems[0]
+    assert p.field == field and words in p.message, str(p)
+    assert str(p).startswith(f"{path}:{p.line}: site south-city-mall field '{field}'")
+    line = path.read_text().splitlines()[p.line - 1]
+    assert field.split(".")[-1].split("_s")[0] in line or field == "recorder.location.lat"
+    assert "south-city-mall" not in reg.sites  # a site with problems is left out, as before
+    assert "KP-1" in reg.cameras
+
+
+def test_one_recorder_id_one_description(write_yaml):
+    inox = ("    recorder: {id: scm-inox, site: south-city-mall, room: 4F DVR room, "
+            "retention_days: 15, make: CP Plus}\n")
+    cams = (_with(GOOD_PRIVATE, inox.rstrip("\n"))
+            + _with(GOOD_PRIVATE.replace("SCM-04", "SCM-06"), inox.rstrip("\n")))
+    reg = load(write_yaml, cams)
+    assert reg.problems == []
+    assert reg.cameras["SCM-04"].recorder is reg.cameras["SCM-06"].recorder
+    assert reg.recorders["scm-inox"].retention_days == 15
+    other = inox.replace("retention_days: 15", "retention_days: 30").replace("CP Plus", "Dahua")
+    cams = (_with(GOOD_PRIVATE, inox.rstrip("\n"))
+            + _with(GOOD_PRIVATE.replace("SCM-04", "SCM-06"), other.rstrip("\n")))
+    path = write_yaml(registry_text(GOOD_POLICE + cams))
+    reg = load_registry(path)
+    p = only_problem(reg)
+    assert (p.camera, p.field) == ("SCM-06", "recorder.id")
+    first = reg.recorders["scm-inox"].line
+    assert f"also declared at line {first} with another retention_days, make" in p.message
+    assert "SCM-06" not in reg.cameras and "SCM-04" in reg.cameras
+    assert "scm-inox" in path.read_text().splitlines()[p.line - 1]
+
+
+def test_a_date_typo_anywhere_is_a_named_problem_not_a_crash(write_yaml):
+    # YAML reads 2025-02-30 as a timestamp and fails with a bare ValueError; the registry
+    # reads dates itself, so a name that looks like a date is text and a bad one a problem.
+    reg = load(write_yaml, GOOD_PRIVATE.replace("South City Mall food court 4F", "2025-02-30"))
+    assert reg.problems == [] and reg.cameras["SCM-04"].name == "2025-02-30"
+
+
+def test_demo_malls_have_recorders_inside_and_outside_their_footprint():
+    from app.geometry import point_in_polygon
+
+    reg = load_registry(DEMO_REGISTRY)
+    site = reg.sites["south-city-mall"]
+    poly = [(p.lat, p.lon) for p in site.footprint]
+    recs = {c.recorder.id: c.recorder for c in reg.cameras_of_site(site.id)}
+    assert set(recs) == {"scm-nvr-b1", "scm-inox-dvr-4f", "scr-t2-nvr"}
+    inside = {rid for rid, r in recs.items()
+              if point_in_polygon(r.location.lat, r.location.lon, poly)}
+    assert inside == {"scm-nvr-b1", "scm-inox-dvr-4f"}
+    assert recs["scm-nvr-b1"].retention_verified_at is not None
+    assert recs["scm-inox-dvr-4f"].retention_verified_at is None
+    assert all(r.make and r.model and r.serial for r in recs.values())
+    malls = [s for s in reg.sites.values() if s.kind == "mall"]
+    verified = [s.recorder.retention_verified_at is not None for s in malls]
+    assert any(verified) and not all(verified)
+
+
+RECORDER_KEYS = ["id", "site", "station", "building", "level", "room", "location",
+                 "retention_days", "retention_verified_at", "make", "model", "serial",
+                 "clock_offset_s", "clock_checked_at"]
+
+
+def test_recorder_keys_are_the_documented_ones():
+    from app import registry as registry_mod
+
+    assert list(registry_mod._RECORDER_KEYS) == RECORDER_KEYS
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## `cameras.yaml` reference", 1)[1].split("\n## ", 1)[0]
+    missing = [k for k in RECORDER_KEYS if f"`recorder.{k}`" not in section]
+    assert not missing, f"README's cameras.yaml reference lacks {missing}"
+
+
+def test_any_value_in_any_recorder_field_is_a_named_problem():
+    """[harden] for the recorder fields: whatever value, the loader answers with problems
+    naming the file and a line, never an exception."""
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from app.registry import parse_registry
+    from tests.test_registry_fuzz import values
+
+    base = yaml.safe_load(registry_text(GOOD_POLICE + GOOD_PRIVATE,
+                                        sites=_site_with(FULL_RECORDER)))
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(key=st.sampled_from(RECORDER_KEYS), value=values, on_camera=st.booleans())
+    def check(key, value, on_camera):
+        data = yaml.safe_load(yaml.safe_dump(base))
+        rec = data["sites"][0]["recorder"]
+        rec[key] = value
+        if on_camera:
+            data["cameras"][1]["recorder"] = rec
+        reg = parse_registry(yaml.safe_dump(data, allow_unicode=True), file="fuzz.yaml")
+        for p in reg.problems:
+            assert p.file == "fuzz.yaml" and p.line >= 1, p
+            assert str(p).startswith(f"fuzz.yaml:{p.line}"), str(p)
+
+    check()

@@ -768,16 +768,16 @@ SITES = [
             C("Food court 4F (west)", "foodcourt", -22, 3, 270, "4F",
               ["food-court", "fire-2016"], fov=70, range_m=40),
             C("INOX lobby 4F", "lobby", 10, -35, 180, "4F", ["multiplex", "lobby"],
-              room="4F multiplex DVR room"),
+              room="4F multiplex DVR room", retention=15),
             C("INOX screen corridor 4F", "corridor", 25, -45, 270, "4F", ["multiplex"],
-              room="4F multiplex DVR room"),
+              room="4F multiplex DVR room", retention=15),
             C("Fire exit stair N, 4F", "corridor", -5, 48, 0, "4F",
               ["fire-exit", "food-court"], fov=60, range_m=20),
             C("Car park B1", "carpark", -30, -20, 135, "B1", ["car-park"], range_m=50),
             C("Car park B2, entry ramp", "carpark", -45, 40, 180, "B2", ["car-park", "ramp"]),
             C("Loading bay (service road)", "gate", 60, -50, 90, "GF", ["loading-bay"]),
             C("Residential towers gate", "gate", -70, -70, 225, "GF", ["gate", "residential"],
-              main_only=True),
+              main_only=True, room="Tower 2 ground floor, security office", retention=45),
         ]),
     Site("quest-mall", "QST", "Quest Mall", "mall", "beniapukur",
          "Quest Mall management", "Syed Amir Ali Ave, Ballygunge, Kolkata 700017",
@@ -856,7 +856,7 @@ SITES = [
         ]),
     Site("metropolis-mall", "MET", "Metropolis Mall", "mall", "purba-jadavpur",
          "Metropolis Mall management", "Hiland Park, EM Bypass, Kolkata 700094",
-         22.4818, 88.3960, "Lower ground floor, CCTV room", 30, cams=[
+         22.4818, 88.3960, "Group CCTV control room, 3rd floor", 30, cams=[
             C("Main entrance, EM Bypass", "entrance", 35, 0, 90, "GF", ["entrance"]),
             C("Atrium GF", "atrium", 0, 0, 270, "GF", ["atrium"]),
             C("Food court 3F", "foodcourt", -5, 10, 0, "3F", ["food-court"]),
@@ -1037,6 +1037,52 @@ FOOTPRINTS = {
 for _sid, _fp in FOOTPRINTS.items():
     next(site for site in SITES if site.id == _sid).footprint = _fp
 
+# What is known about some private recorders (keyed by site id and room), for the evidence
+# sheet: an id, where the recorder itself stands (metres east and north of the site's point:
+# inside or outside the footprint), the device (make, model and serial: INVENTED, realistic
+# model names) and when its retention and clock were last checked. Dates and times are IST.
+# Recorders not listed here have only a room and a declared retention, as before.
+RECORDER_DETAILS = {
+    ("south-city-mall", "Basement 1, security control room"): dict(
+        id="scm-nvr-b1", building="South City Mall", level="B1", at=(10, -15),
+        make="Hikvision", model="DS-9664NI-M8", serial="DS-9664NI-M80820231128CCRRJ7741",
+        verified="2024-12-05", clock_offset_s=47, clock_checked_at="2024-12-05 11:20"),
+    ("south-city-mall", "4F multiplex DVR room"): dict(
+        id="scm-inox-dvr-4f", building="South City Mall", level="L4", at=(25, -40),
+        make="CP Plus", model="CP-UVR-1601E1-HC", serial="CP-UVR16E1HC-2107B00931"),
+    # outside the mall's footprint: the residential towers in its south-west corner
+    ("south-city-mall", "Tower 2 ground floor, security office"): dict(
+        id="scr-t2-nvr", building="South City Residences, Tower 2", level="G", at=(-40, -45),
+        make="Dahua", model="DHI-NVR4216-4KS2/L", serial="7G0A2B3PAZ51C88"),
+    ("quest-mall", "Basement 1, CCTV control room"): dict(
+        id="qst-nvr-b1", building="Quest Mall", level="B1", at=(-10, -20),
+        make="Hikvision", model="DS-7732NI-K4", serial="DS-7732NI-K41620220817AAWRJ5520",
+        verified="2025-01-06"),
+    ("quest-mall", "5F INOX projection-floor DVR room"): dict(
+        id="qst-inox-dvr-5f", building="Quest Mall", level="L5", at=(-15, -10),
+        make="CP Plus", model="CP-UVR-0801E1-IC", serial="CP-UVR08E1IC-2203A01577"),
+    ("forum-courtyard", "Ground floor, security office"): dict(
+        id="fcy-nvr-g", building="Forum Courtyard", level="G",
+        make="Dahua", model="DHI-NVR5232-4KS2", serial="6J04C1DPAZ9D2F1"),
+    ("acropolis-mall", "Basement 1, fire & security control room"): dict(
+        id="acr-nvr-b1", building="Acropolis Mall", level="B1", at=(0, -25),
+        make="Hikvision", model="DS-9632NI-I8", serial="DS-9632NI-I81620210309CCRRF0316",
+        verified="2024-10-14", clock_offset_s=-12, clock_checked_at="2024-10-14 16:05"),
+    ("lake-mall", "Ground floor, security cabin"): dict(
+        id="lkm-nvr-g", building="Lake Mall", level="G",
+        make="CP Plus", model="CP-UNR-4K4162-V2", serial="CP-UNR4K4162V2-1911C00218"),
+    ("mani-square", "Basement 1, security control room"): dict(
+        id="msq-nvr-b1", building="Mani Square", level="B1", at=(20, -20),
+        make="Hikvision", model="DS-7732NI-K4", serial="DS-7732NI-K41620190611AAWRD1188",
+        verified="2024-06-30"),
+    # off-site: the owner's group control room keeps the recorder, 12 km away in Salt Lake
+    ("metropolis-mall", "Group CCTV control room, 3rd floor"): dict(
+        id="met-nvr-offsite", building="Demo Realty House, Salt Lake Sector V (off-site)",
+        level="L3", location=(22.5726, 88.4317),
+        make="Dahua", model="DHI-NVR608H-64-4KS2", serial="5K02E7APAZ3B9C4",
+        verified="2025-01-20", clock_offset_s=3, clock_checked_at="2025-01-20 10:45"),
+}
+
 # Private cameras watched only during an incident (residents' lobbies, an office reception).
 INCIDENT_ONLY = {("demo-heights-mukundapur", "Tower A lobby"),
                  ("demo-heights-mukundapur", "Tower B lobby"),
@@ -1108,6 +1154,39 @@ def offset(lat: float, lon: float, dx_m: float, dy_m: float) -> tuple[float, flo
     return lat + dlat, lon + dlon
 
 
+def w_recorder(w, site, room: str, retention: int, of_camera: bool) -> None:
+    """A site's or a camera's `recorder:`: one flow line, or a block with RECORDER_DETAILS."""
+    details = RECORDER_DETAILS.get((site.id, room))
+    pairs = ([("site", s(site.id))] if of_camera else []) + [
+        ("room", q(room)), ("retention_days", str(retention))]
+    if details is None:
+        w("    recorder: " + flow(pairs))
+        return
+    d = details
+    if "at" in d:
+        where = loc(*offset(site.lat, site.lon, *d["at"]), 5)
+    elif "location" in d:
+        where = loc(*d["location"], 5)
+    else:
+        where = None
+    block = [("id", s(d["id"]))] + pairs[:-1] + [
+        ("building", q(d["building"])), ("level", s(d["level"]))]
+    if where:
+        block.append(("location", where))
+    block.append(pairs[-1])
+    block.append(("retention_verified_at", q(d["verified"]) if "verified" in d else None))
+    block += [("make", q(d["make"])), ("model", q(d["model"])), ("serial", q(d["serial"]))]
+    if "clock_offset_s" in d:
+        block += [("clock_offset_s", str(d["clock_offset_s"])),
+                  ("clock_checked_at", q(d["clock_checked_at"]))]
+    w("    recorder:")
+    for key, value in block:
+        if value is None:
+            w(f"      # {key}: never verified")
+        else:
+            w(f"      {key}: {value}")
+
+
 def streams(scene: str, main_only: bool) -> str:
     pairs = [("main", q(f"demo://{scene}"))]
     if not main_only:
@@ -1157,6 +1236,9 @@ def build() -> str:
     w("# Alarm-mode fields: level (G, L1.., B1), indoor, ptz (coverage = home position),")
     w("# position_accuracy_m (pins on a building's centroid), access: incident_only (watched")
     w("# only during an incident) and site footprints (invented outlines, approx.).")
+    w("# Evidence fields: the malls' recorders carry an id, where they stand (building, level,")
+    w("# location: inside or outside the footprint, one off-site), make, model and serial")
+    w("# (INVENTED serials) and when retention and clock were last checked (IST).")
     w("")
     w("version: 1")
     w("")
@@ -1198,8 +1280,7 @@ def build() -> str:
                                   ("phone", q(f"+91 98300 00{site_phone:03d}"))]))
         w(f"    address: {q(site.address)}")
         w(f"    location: {loc(site.lat, site.lon, 4)}   # {site.loc_note}")
-        w("    recorder: " + flow([("room", q(site.room)),
-                                   ("retention_days", str(site.retention))]))
+        w_recorder(w, site, site.room, site.retention, of_camera=False)
         if site.footprint:
             w("    footprint:   # approx.: an invented outline around the site's point")
             for dx, dy in site.footprint:
@@ -1291,9 +1372,7 @@ def build() -> str:
             w(f"    coverage: {coverage(cam.scene, cam.bearing, cam.fov, cam.range_m)}")
             w(f"    streams: {streams(cam.scene, cam.main_only)}")
             if cam.room is not None:
-                w("    recorder: " + flow([
-                    ("site", s(site.id)), ("room", q(cam.room)),
-                    ("retention_days", str(cam.retention or site.retention))]))
+                w_recorder(w, site, cam.room, cam.retention or site.retention, of_camera=True)
             if cam.floor:
                 w(f"    level: {s(level_of(cam.floor))}")
             indoor = cam.scene in INDOOR_SCENES and "outdoor" not in cam.tags
