@@ -595,6 +595,15 @@ class WallCommands:
         show()
         return Result()
 
+    @command("replay", "Instant replay of the selected tile (its last 30 s)", "window")
+    def replay(self) -> Result:
+        host: Any = self._host()
+        show = getattr(host, "show_replay", None)
+        if show is None:
+            raise CommandError("Not available in this window")
+        show()
+        return Result("Replay of the last 30 s; the tile stays live (Esc closes)")
+
     @command("reduced_motion", "Reduced motion: a steady alarm banner", "window")
     def reduced_motion(self) -> Result:
         host: Any = self._host()

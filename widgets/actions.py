@@ -115,6 +115,8 @@ def specs() -> list[Spec]:
         Spec("help", "Keyboard help", ("F1",), "View", "window", "help"),
         Spec("stream_history", "Stream history of the selected tile (when and why it went "
              "down)", ("Ctrl+Shift+H",), "View", "window", "stream_history"),
+        Spec("replay", "Instant replay of the selected tile: its last 30 s, while it stays live",
+             ("Ctrl+R",), "View", "window", "replay"),
         Spec("reduced_motion", "Reduced motion: a steady alarm banner (no flashing)", (),
              "View", "window", "reduced_motion"),
         Spec("quit", "Quit", ("Ctrl+Q",), "File", "window", "quit"),

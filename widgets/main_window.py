@@ -23,6 +23,7 @@ from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
 from app.recording import Recorder, RecordingDesk
+from app.replay import REPLAY_S, NothingToReplay, replay_of
 from app.registry import Registry
 from app.search import SearchService
 from app.settings import SettingsError, SettingsStore
@@ -37,6 +38,7 @@ from widgets.help_overlay import HelpOverlay
 from widgets.map_dock import attach_map_dock
 from widgets.message_bar import MessageBar
 from widgets.raise_dialog import RaiseDialog
+from widgets.replay import ReplayWindow
 from widgets.wall import WallWidget
 
 FOCUS_STYLE = ("QDockWidget[keys=\"true\"] { border: 2px solid #ffd600; }"
@@ -157,6 +159,22 @@ class _WallWindowMixin:
         box.resize(640, 360)
         box.show()
         self.history_box = box
+
+    def show_replay(self) -> None:
+        """The selected tile's last 30 s in a window of its own; the tile stays live."""
+        wall = self.wall
+        i = wall.model.selected
+        b = wall.binder.binding(i) if i < len(wall.tiles) else None
+        if b is None or b.feed is None:
+            raise CommandError("The selected tile shows no stream")
+        try:
+            player = replay_of(b.feed, REPLAY_S, size=(1280, 720))
+        except NothingToReplay as exc:
+            raise CommandError(f"Nothing to replay: {exc}") from None
+        cam = wall.registry.cameras.get(b.camera_id)
+        box = ReplayWindow(player, cam.name if cam else b.camera_id, self)
+        box.show()
+        self.replay_box = box
 
     def toggle_help(self) -> None:
         if self.help.isVisible():
