@@ -6,8 +6,11 @@
     ./nazar incident ack ID | note ID TEXT | clear ID | cap ID
     ./nazar cap send FILE.xml
     ./nazar wall state
+    ./nazar incident export ID [--out DIR] [--from ISO --to ISO] [--config cameras.yaml]
 
-The wall must run with `--api`. The address is read from `api-address` in the settings
+The wall must run with `--api`, except for `incident export`, which reads the incident from
+the wall's settings directory and audit log (running or not) and writes the evidence bundle
+(app/evidence.py). The address is read from `api-address` in the settings
 directory (written by the running wall; else http://127.0.0.1:8765), the token from
 `api-token` there; `--url`, `--token-file` and `--settings-dir` change them. Exit codes: 0 done,
 1 the wall refused (its message is printed), 2 cannot reach the wall or bad arguments.
@@ -19,12 +22,15 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from app.alarm import parse_point
 from app.api import ADDRESS_FILE, DEFAULT_PORT, TOKEN_FILE, TokenFileError, load_token
 from app.settings import default_settings_dir
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "cameras.yaml"  # as main.py
 
 
 class ClientError(Exception):
@@ -103,6 +109,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in ("ack", "clear", "show", "cap"):
         c = isub.add_parser(name)
         c.add_argument("id")
+    e = isub.add_parser("export", help="write the incident's evidence bundle (sheet.html, "
+                        "sheet.pdf, recorders.csv, handover.json, manifest); no wall needed")
+    e.add_argument("id")
+    e.add_argument("--out", type=Path, metavar="DIR",
+                   help="a new directory (default: ./evidence-ID-<IST time>)")
+    e.add_argument("--from", dest="window_from", metavar="ISO",
+                   help="the evidence window's start, e.g. 2025-01-31T00:10 (IST unless a zone "
+                   "is given); default: 1 h before the raise")
+    e.add_argument("--to", dest="window_to", metavar="ISO",
+                   help="the window's end; default: the clear, or now while open")
+    e.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
+                   help="the camera registry (default: the bundled cameras.yaml)")
+    e.add_argument("--snapshot-dir", type=Path, help="the wall's --snapshot-dir "
+                   "(default: ~/Pictures/Nazar)")
+    e.add_argument("--recordings-dir", type=Path, help="the incident recordings "
+                   "(default: $XDG_DATA_HOME/nazar/recordings)")
+    e.add_argument("--reference-recordings", action="store_true",
+                   help="hash the recordings but do not copy them into the bundle (the "
+                   "manifest lists their paths)")
+    e.add_argument("--no-pdf", action="store_true", help="skip sheet.pdf (needs Qt)")
     n = isub.add_parser("note")
     n.add_argument("id")
     n.add_argument("text")
@@ -119,9 +145,63 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def export(args: argparse.Namespace, settings_dir: Path) -> int:
+    """`incident export`: the evidence bundle, from the settings and audit log (no API).
+    Exit status 0 written (the sheet lists what it found wrong), 1 no such incident or not
+    written, 2 bad arguments or registry."""
+    from app import evidence
+    from app.registry import RegistryFileError, load_registry
+    from app.snapshots import default_snapshot_dir
+
+    try:
+        start = evidence.parse_when(args.window_from) if args.window_from else None
+        end = evidence.parse_when(args.window_to) if args.window_to else None
+    except ValueError as exc:
+        print(f"nazar: --from/--to: {exc}", file=sys.stderr)
+        return 2
+    try:
+        registry = load_registry(args.config)
+    except RegistryFileError as exc:
+        print(f"nazar: {exc}", file=sys.stderr)
+        return 2
+    now = datetime.now(timezone.utc)
+    out = args.out or evidence.default_out_dir(args.id, now)
+    try:
+        bundle = evidence.export_bundle(
+            args.id, out, registry=registry, settings_dir=settings_dir,
+            snapshot_dir=args.snapshot_dir or default_snapshot_dir(),
+            recordings_dir=args.recordings_dir or evidence.default_recordings_dir(),
+            window_from=start, window_to=end, now=now,
+            copy_recordings=not args.reference_recordings,
+            pdf_writer=None if args.no_pdf else evidence.pdf_in_subprocess)
+    except evidence.EvidenceError as exc:
+        print(f"nazar: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"nazar: the bundle was not written: {exc}", file=sys.stderr)
+        return 1
+    sheet = bundle.sheet
+    if args.json:
+        print(json.dumps(sheet, ensure_ascii=False, indent=2))
+    else:
+        print(f"Evidence bundle of {args.id}: {bundle.path}")
+        for b in sheet["recorders"]:
+            inside = evidence.INSIDE_WORDS[b["inside_site"]]
+            print(f"  {b['order']:>2}. {b['overwrite']['short']}"
+                  + (f"  [{inside}]" if inside else "")
+                  + f"  {b['site']}: {b['room'] or 'no recorder'} ({len(b['cameras'])} camera(s))")
+        print(f"  manifest SHA-256 {bundle.manifest_sha256} ({sheet['manifest']['entries']} "
+              "file(s))")
+    for problem in bundle.problems:
+        print(f"nazar: {problem}", file=sys.stderr)
+    return 1 if "sheet.pdf" not in bundle.files and not args.no_pdf else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     settings_dir = args.settings_dir or default_settings_dir()
+    if args.what == "incident" and args.action == "export":
+        return export(args, settings_dir)
     try:
         token = load_token(args.token_file or settings_dir / TOKEN_FILE, create=False)
     except (TokenFileError, OSError) as exc:
