@@ -417,8 +417,10 @@ def _overwrite(rec: Recorder | None, window: Window, now: datetime) -> dict:
     if verified:
         assert rec.retention_verified_at is not None
         ago = (window.start.astimezone(IST).date() - rec.retention_verified_at).days
-        retention = (f"{rec.retention_days} days, verified {rec.retention_verified_at.isoformat()}"
-                     f" ({ago} days before the window)")
+        when = (f"{ago} days before the window" if ago >= 0
+                else f"{-ago} days after the window's start")
+        retention = (f"{rec.retention_days} days, verified "
+                     f"{rec.retention_verified_at.isoformat()} ({when})")
     else:
         retention = (f"{rec.retention_days} days as declared, NOT VERIFIED: the footage may be "
                      "overwritten sooner")

@@ -523,3 +523,46 @@ def test_window_times_are_ist_unless_a_zone_is_given():
         evidence.parse_when("2025-01-31")
     assert evidence.fmt_ist(datetime(2025, 3, 1, 18, 40, tzinfo=timezone.utc)) == \
         "Sun 02 Mar 2025 00:10 IST"
+
+
+def test_presumed_inside_no_recorder_and_no_site(tmp_path):
+    """A site's recorder with no location is presumed inside (the safe guess); a camera with
+    no recorder is its own block, "unknown", last; a point at no site flags nothing."""
+    police = """\
+  - id: KP-1
+    name: Prince Anwar Shah Rd junction
+    ownership: police
+    station: jadavpur
+    location: {lat: 22.5020, lon: 88.3620}
+    streams: {main: "demo://junction"}
+  - id: SCM-01
+    name: Atrium
+    ownership: private
+    site: south-city-mall
+    location: {lat: 22.5014, lon: 88.3616}
+    streams: {main: "demo://atrium"}
+"""
+    path = tmp_path / "cameras.yaml"
+    path.write_text(registry_text(police), encoding="utf-8")
+    reg = load_registry(path)
+    assert reg.problems == []
+    wall = Wall(reg, tmp_path / "settings", clock=lambda: T0)
+    at_site = wall.cmds.run("raise_incident", 22.5014, 88.3616, site_id="south-city-mall").value
+    sheet = evidence.export_bundle(at_site, tmp_path / "a", registry=reg,
+                                   settings_dir=wall.settings_dir, now=NOW,
+                                   pdf_writer=None).sheet
+    blocks = sheet["recorders"]
+    assert [b["inside_site"] for b in blocks] == ["presumed", "n/a"]
+    assert "presumed INSIDE the incident site (no recorder location" in blocks[0]["inside_text"]
+    assert blocks[1]["overwrite"]["status"] == "unknown" and blocks[1]["room"] is None
+    assert [c["id"] for c in blocks[1]["cameras"]] == ["KP-1"]
+    assert "UNKNOWN" in evidence.render_text(sheet)
+    wall.cmds.run("clear_incident", confirmed=True)
+    at_point = wall.cmds.run("raise_incident", 22.5030, 88.3640, radius_m=1000).value
+    sheet = evidence.export_bundle(at_point, tmp_path / "b", registry=reg,
+                                   settings_dir=wall.settings_dir, now=NOW,
+                                   pdf_writer=None).sheet
+    wall.close()
+    assert sheet["incident"]["site"] is None
+    assert sheet["incident"]["station"]["basis"].startswith("the nearest police station")
+    assert {b["inside_site"] for b in sheet["recorders"]} == {"n/a"}
