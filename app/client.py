@@ -123,8 +123,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="the camera registry (default: the bundled cameras.yaml)")
     e.add_argument("--snapshot-dir", type=Path, help="the wall's --snapshot-dir "
                    "(default: ~/Pictures/Nazar)")
-    e.add_argument("--recordings-dir", type=Path, help="the incident recordings "
-                   "(default: $XDG_DATA_HOME/nazar/recordings)")
+    e.add_argument("--recordings-dir", type=Path, help="the wall's --recordings-dir "
+                   "(default, as the wall's: recordings in --settings-dir if given, else "
+                   "~/.local/share/nazar/recordings)")
     e.add_argument("--reference-recordings", action="store_true",
                    help="hash the recordings but do not copy them into the bundle (the "
                    "manifest lists their paths)")
@@ -170,7 +171,9 @@ def export(args: argparse.Namespace, settings_dir: Path) -> int:
         bundle = evidence.export_bundle(
             args.id, out, registry=registry, settings_dir=settings_dir,
             snapshot_dir=args.snapshot_dir or default_snapshot_dir(),
-            recordings_dir=args.recordings_dir or evidence.default_recordings_dir(),
+            recordings_dir=args.recordings_dir or (  # where main.py records by default
+                args.settings_dir / "recordings" if args.settings_dir
+                else evidence.default_recordings_dir()),
             window_from=start, window_to=end, now=now,
             copy_recordings=not args.reference_recordings,
             pdf_writer=None if args.no_pdf else evidence.pdf_in_subprocess)

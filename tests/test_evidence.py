@@ -476,6 +476,15 @@ def test_cli_export_of_an_open_then_cleared_incident(reg, tmp_path):
     snaps = tmp_path / "snaps"
     SnapshotWriter(snaps).save(reg.cameras["SCM-02"], np.full((72, 128, 3), 90, np.uint8))
     sd = str(wall.settings_dir)
+    # where the wall records with --settings-dir (main.py): <settings>/recordings/<incident>
+    seg = wall.settings_dir / "recordings" / inc / "SCM-02" / "SCM-02-0001.mkv"
+    seg.parent.mkdir(parents=True)
+    seg.write_bytes(b"a closed segment")
+    (seg.parents[1] / "recordings.json").write_text(json.dumps({"incident": inc, "files": [{
+        "camera": "SCM-02", "path": "SCM-02/SCM-02-0001.mkv", "bytes": 16,
+        "sha256": hashlib.sha256(b"a closed segment").hexdigest(), "closed_cleanly": True,
+        "start_utc": datetime.now(timezone.utc).isoformat(),
+        "end_utc": datetime.now(timezone.utc).isoformat()}]}))
     open_out = tmp_path / "open"
     res = run_cli(inc, "--settings-dir", sd, "--out", str(open_out), "--snapshot-dir",
                   str(snaps), "--config", str(DEMO_REGISTRY), home=tmp_path / "home")
@@ -483,14 +492,19 @@ def test_cli_export_of_an_open_then_cleared_incident(reg, tmp_path):
     assert f"Evidence bundle of {inc}: {open_out}" in res.stdout
     assert "INSIDE THE SITE" in res.stdout and "manifest SHA-256" in res.stdout
     assert sorted(p.name for p in open_out.iterdir()) == [
-        "SHA256SUMS", "handover.json", "manifest.sha256", "recorders.csv", "sheet.html",
-        "sheet.pdf", "snapshots"]
+        "SHA256SUMS", "handover.json", "manifest.sha256", "recorders.csv", "recordings",
+        "sheet.html", "sheet.pdf", "snapshots"]
+    assert (open_out / "recordings" / "SCM-02" / "SCM-02-0001.mkv").read_bytes() == \
+        b"a closed segment"
+    check = subprocess.run(["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=open_out,
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == 4, check.stdout
     sheet = json.loads((open_out / "handover.json").read_text())
     assert sheet["incident"]["id"] == inc and sheet["incident"]["cleared_at_utc"] is None
     assert sheet["incident"]["source"].startswith("open incident kept in the wall's settings")
     assert [s["camera"] for s in sheet["snapshots"]] == ["SCM-02"]
     assert [e["event"] for e in sheet["timeline"]["events"]] == ["raise", "acknowledge"]
-    assert sheet["recordings_note"].startswith("no recordings")
+    assert [(r["camera"], r["status"]) for r in sheet["recordings"]] == [("SCM-02", "ok")]
     assert inc in pdf_text(open_out / "sheet.pdf")
 
     wall.cmds.run("clear_incident", confirmed=True)
