@@ -479,7 +479,7 @@ class Feed:
             first = False
             self.decoded += 1
             self.keyframes += picture.keyframe
-            self.keyframe_s = cap.keyframe_interval_s()
+            self.keyframe_s = cap.keyframe_interval_s() or self.keyframe_s  # kept over reopens
             now = last_ok = self._clock()
             if period and not standby:  # files decode as fast as the CPU allows: pace them
                 next_due += period

@@ -89,7 +89,9 @@ def test_tile_goes_live_dies_with_the_server_and_comes_back(rtsp_wall, qtbot):
     win.wall.execute("select_tile", 0)
     win.wall.execute("stream_history")
     text = win.history_box.findChild(QPlainTextEdit).toPlainText()
-    lines = text.splitlines()[2:]  # newest first, after the camera's name
+    head, _, history = text.partition("\n\n")  # the camera, its decoder facts; then history
+    assert "h264 · PyAV software, 640x360" in head, head
+    lines = history.splitlines()  # newest first
     states = [line.split()[1] for line in lines]
     assert states[0] == "live" and "connecting" == states[-1], text
     assert "reconnecting" in states or "offline" in states, text
