@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.feeds import FeedManager, configure_decoding
     from app.layouts import LAYOUTS, WallModel
-    from app.recording import Recorder
+    from app.recording import RecordingStore
     from app.settings import SettingsStore
     from app.snapshots import SnapshotWriter
     from widgets.main_window import MainWindow
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                         tour_seconds=args.tour_seconds, with_map=not args.no_map, audit=audit,
                         reduced_motion=args.reduced_motion,
                         alarm_repeat_s=args.alarm_repeat_seconds, cache_dir=args.cache_dir,
-                        recorder=Recorder(args.recordings_dir or (
+                        recorder=RecordingStore(args.recordings_dir or (
                             args.settings_dir / "recordings" if args.settings_dir else None)))
     if last and not (args.cameras or args.layout):
         window.commands.apply_state(last)  # also the saved view it came from

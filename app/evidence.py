@@ -72,13 +72,14 @@ from app.geometry import distance_m, point_in_polygon
 from app.incidents import PRIORITIES, Incident, Pick, select, site_at
 from app.layouts import WallModel
 from app.registry import IST, Camera, Recorder, Registry, Site
+from app.recording import MANIFEST as RECORDINGS_MANIFEST
+from app.recording import default_recordings_dir, safe_name
 
 FORMAT = "nazar-evidence/1"
 RED_HOURS = 72.0  # an overwrite sooner than this is shown in red
 DEFAULT_PRE_ROLL = timedelta(hours=1)  # the window starts this long before the raise
 SETTINGS_FILE = "nazar.sqlite3"  # app.settings.SettingsStore's file in the settings directory
 OPEN_KEY_PREFIX = "alarm:open:"  # app.alarm.AlarmDesk's open incidents, one key per wall
-RECORDINGS_MANIFEST = "recordings.json"  # app.recording's manifest in each incident directory
 PDF_TIMEOUT_S = 120.0
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -660,24 +661,13 @@ def find_snapshots(snapshot_dir: Path | None, cameras: set[str], window: Window)
     return out
 
 
-def default_recordings_dir() -> Path:
-    """Where app.recording keeps recordings by default ($XDG_DATA_HOME/nazar/recordings)."""
-    base = os.environ.get("XDG_DATA_HOME")
-    return (Path(base) if base else Path.home() / ".local" / "share") / "nazar" / "recordings"
-
-
-def _safe_dir(name: str) -> str:
-    """app.recording's directory name for an incident."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60] or "_"
-
-
 def read_recordings(recordings_dir: Path | None, incident_id: str) -> dict:
     """`<recordings_dir>/<incident>/recordings.json` as {"dir", "manifest", "files",
     "problems", "note"}; the files are checked later, when they are copied or hashed."""
     if recordings_dir is None:
         return {"dir": None, "manifest": None, "files": [], "problems": [],
                 "note": "no recordings (no recordings directory given)"}
-    inc_dir = Path(recordings_dir) / _safe_dir(incident_id)
+    inc_dir = Path(recordings_dir) / safe_name(incident_id)
     manifest = inc_dir / RECORDINGS_MANIFEST
     if not manifest.is_file():
         return {"dir": inc_dir, "manifest": None, "files": [], "problems": [],
@@ -1310,7 +1300,7 @@ def export_bundle(incident_id: str, out_dir: Path, *, registry: Registry,
 
 
 def default_out_dir(incident_id: str, now: datetime) -> Path:
-    return Path.cwd() / f"evidence-{_safe_dir(incident_id)}-{now.astimezone(IST):%Y%m%d-%H%M%S}"
+    return Path.cwd() / f"evidence-{safe_name(incident_id)}-{now.astimezone(IST):%Y%m%d-%H%M%S}"
 
 
 __all__ = ["Bundle", "EvidenceError", "IncidentFacts", "Window", "build_sheet",

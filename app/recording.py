@@ -58,7 +58,8 @@ def default_recordings_dir() -> Path:
     return (Path(base) if base else Path.home() / ".local" / "share") / "nazar" / "recordings"
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
+    """A file-system-safe directory or file name for an incident or camera id."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60] or "_"
 
 
@@ -249,7 +250,7 @@ class CameraRecording:
         self._seq += 1
         started = datetime.fromtimestamp(p.at, timezone.utc)
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{_safe(self.camera)}-{self._seq:04d}-" \
+        path = self.directory / f"{safe_name(self.camera)}-{self._seq:04d}-" \
                                 f"{started:%Y%m%dT%H%M%SZ}.mkv"
         try:
             out = av.open(str(path), "w", format="matroska")
@@ -321,7 +322,7 @@ class Manifests:
         self._lock = threading.Lock()
 
     def path(self, incident: str) -> Path:
-        return self.root / _safe(incident) / MANIFEST
+        return self.root / safe_name(incident) / MANIFEST
 
     def read(self, incident: str) -> dict:
         try:
@@ -333,7 +334,7 @@ class Manifests:
 
     def add(self, seg: ClosedSegment) -> dict:
         entry = {"camera": seg.camera,
-                 "path": seg.path.relative_to(self.root / _safe(seg.incident)).as_posix(),
+                 "path": seg.path.relative_to(self.root / safe_name(seg.incident)).as_posix(),
                  "sha256": sha256_file(seg.path), "bytes": seg.path.stat().st_size,
                  "start_utc": seg.start_utc, "end_utc": seg.end_utc,
                  "seconds": round(seg.seconds, 3), "packets": seg.packets,
@@ -370,7 +371,7 @@ class Manifests:
         return found
 
 
-class Recorder:
+class RecordingStore:
     """Recordings of one console: the finisher thread, the disk budget, the manifests."""
 
     def __init__(self, root: Path | None = None, min_free_bytes: int = MIN_FREE_MB << 20,
@@ -421,7 +422,7 @@ class Recorder:
         return False
 
     def recording(self, incident: str, camera: str) -> CameraRecording:
-        return CameraRecording(incident, camera, self.root / _safe(incident) / _safe(camera),
+        return CameraRecording(incident, camera, self.root / safe_name(incident) / safe_name(camera),
                                self._queue.put, self.room, self.segment_s, self.preroll_s)
 
     def _run(self) -> None:
@@ -456,7 +457,7 @@ class RecordingDesk:
     pre-roll; any other is opened (main stream) on standby: keyframes decoded, every packet
     recorded. Each recording holds its feed open until the incident is cleared."""
 
-    def __init__(self, recorder: Recorder, feeds: FeedManager, registry: Registry,
+    def __init__(self, recorder: RecordingStore, feeds: FeedManager, registry: Registry,
                  alarm: AlarmDesk):
         self.recorder = recorder
         self.feeds = feeds

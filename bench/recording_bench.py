@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.feeds import FeedManager  # noqa: E402
-from app.recording import Recorder  # noqa: E402
+from app.recording import RecordingStore  # noqa: E402
 from app.urls import parse_source  # noqa: E402
 from bench.metrics import cpu_seconds, rss_mb  # noqa: E402
 from bench.rtsp_bench import default_clip_dir  # noqa: E402
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     with RtspServer(mounts, ready_timeout=60.0) as server, \
             tempfile.TemporaryDirectory(prefix="nazar-rec-bench-") as tmp:
         feeds = FeedManager()
-        recorder = Recorder(Path(tmp), min_free_bytes=0)
+        recorder = RecordingStore(Path(tmp), min_free_bytes=0)
         recorder.start()
         fs = [feeds.acquire(f"REC-{i:02d}", parse_source(server.url(m)), standby=True)
               for i, m in enumerate(mounts, 1)]

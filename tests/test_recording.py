@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.feeds import FeedManager
-from app.recording import (MANIFEST, PacketBuffer, PacketCopy, Recorder, sha256_file)
+from app.recording import (MANIFEST, PacketBuffer, PacketCopy, RecordingStore, sha256_file)
 from app.urls import parse_source
 from tests.support.clips import make_clip
 from tests.support.waiting import wait_for
@@ -48,7 +48,7 @@ def test_segments_play_with_their_pre_roll_and_hashes_match(camera, tmp_path):
         feed = feeds.acquire("CAM-1", parse_source(camera))
         wait_for(lambda: feed.packets.seconds >= 3.0, 30, "3 s of packets buffered")
         buffered = feed.packets.seconds
-        recorder = Recorder(tmp_path / "rec", min_free_bytes=0, segment_s=3.0)
+        recorder = RecordingStore(tmp_path / "rec", min_free_bytes=0, segment_s=3.0)
         recorder.start()
         rec = recorder.recording("INC-1", "CAM-1")
         feed.add_recording(rec)
@@ -104,7 +104,7 @@ def test_a_kill_mid_incident_leaves_every_closed_segment_playable(camera, tmp_pa
         assert probe(path)["duration"] > 0
     # The next start lists what the kill left open, flagged, without deleting anything.
     before = sorted(root.glob("INC-KILL/*/*.mkv"))
-    recovered = Recorder(root, min_free_bytes=0).start()
+    recovered = RecordingStore(root, min_free_bytes=0).start()
     after = json.loads((root / "INC-KILL" / MANIFEST).read_text())["files"]
     assert sorted(root.glob("INC-KILL/*/*.mkv")) == before
     assert len(after) == len(before) == len(listed) + len(recovered)
@@ -135,7 +135,7 @@ def test_the_buffer_keeps_whole_gops_of_the_last_seconds():
 def test_a_full_disk_pauses_recording_with_a_warning_and_deletes_nothing(tmp_path):
     free = {"bytes": 10 << 30}
     warned = []
-    recorder = Recorder(tmp_path, min_free_bytes=2 << 30, free_bytes=lambda p: free["bytes"])
+    recorder = RecordingStore(tmp_path, min_free_bytes=2 << 30, free_bytes=lambda p: free["bytes"])
     recorder.on_warning = warned.append
     old = tmp_path / "INC-0" / "CAM" / "CAM-0001-old.mkv"
     old.parent.mkdir(parents=True)
@@ -165,7 +165,7 @@ def test_an_incident_on_the_wall_records_its_cameras_from_raise_to_clear(
 
     cams = "".join(camera_yaml(f"CAM-{i}", camera) for i in (1, 2, 3))
     reg = load_registry(write_yaml(registry_text(cams)))
-    recorder = Recorder(tmp_path / "rec", min_free_bytes=0, segment_s=2.0)
+    recorder = RecordingStore(tmp_path / "rec", min_free_bytes=0, segment_s=2.0)
     win = MainWindow(reg, WallModel(layout=LAYOUTS["1"], view=["CAM-1"]), FeedManager(),
                      recorder=recorder)
     qtbot.addWidget(win)

@@ -22,7 +22,7 @@ from app.demo import default_cache_dir
 from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
-from app.recording import Recorder, RecordingDesk
+from app.recording import RecordingStore, RecordingDesk
 from app.replay import REPLAY_S, NothingToReplay, replay_of
 from app.registry import Registry
 from app.search import SearchService
@@ -252,7 +252,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
                  tour_seconds: float = 10.0, with_map: bool = False,
                  audit: AuditLog | None = None, reduced_motion: bool | None = None,
                  alarm_repeat_s: float = REPEAT_S, cache_dir: Path | None = None,
-                 recorder: Recorder | None = None):
+                 recorder: RecordingStore | None = None):
         super().__init__()
         self.registry = registry
         self.model = model

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 from app.feeds import FeedManager
-from app.recording import Recorder
+from app.recording import RecordingStore
 from app.urls import parse_source
 
 
 def main() -> None:
     url, root, segment_s = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
-    recorder = Recorder(root, min_free_bytes=0, segment_s=segment_s)
+    recorder = RecordingStore(root, min_free_bytes=0, segment_s=segment_s)
     recorder.start()
     feeds = FeedManager()
     feed = feeds.acquire("CAM-K", parse_source(url), standby=True)
