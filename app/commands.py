@@ -595,6 +595,15 @@ class WallCommands:
         show()
         return Result()
 
+    @command("export_evidence", "Export the evidence bundle of the incident on the wall",
+             "window")
+    def export_evidence(self) -> Result:
+        host: Any = self._host()
+        export = getattr(host, "export_evidence", None)
+        if export is None:
+            raise CommandError("Not available in this window")
+        return Result(export())
+
     @command("replay", "Instant replay of the selected tile (its last 30 s)", "window")
     def replay(self) -> Result:
         host: Any = self._host()

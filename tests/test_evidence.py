@@ -580,3 +580,39 @@ def test_presumed_inside_no_recorder_and_no_site(tmp_path):
     assert sheet["incident"]["site"] is None
     assert sheet["incident"]["station"]["basis"].startswith("the nearest police station")
     assert {b["inside_site"] for b in sheet["recorders"]} == {"n/a"}
+
+
+def test_ctrl_alt_e_on_the_wall_writes_the_bundle_of_the_incident_shown(qtbot, tmp_path):
+    """The officer's way: the drill raised on the real window, Ctrl+Alt+E, and the status
+    bar says where the bundle is; the sheet in it is this incident's."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.feeds import FeedManager
+    from widgets.main_window import MainWindow
+
+    reg = load_registry(DEMO_REGISTRY)
+    store = SettingsStore(tmp_path / "settings")
+    log = audit.AuditLog(tmp_path / "settings" / "audit.sqlite3")
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["3x3"], view=[]),
+                     FeedManager(opener=lambda *a: None), store=store, audit=log,
+                     snapshots=SnapshotWriter(tmp_path / "pictures"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
+    inc = win.commands.run("exercise_drill").value
+    win.wall.setFocus()
+    qtbot.keyClick(win.wall, Qt.Key.Key_E,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "written to" in win.statusBar().currentMessage()
+                    or "not written" in win.statusBar().currentMessage(), timeout=60000)
+    message = win.statusBar().currentMessage()
+    assert f"Evidence of {inc} written to" in message, message
+    out = Path(message.split(" written to ", 1)[1].split(";")[0])
+    assert out.parent == tmp_path / "pictures"
+    assert inc in (out / "sheet.html").read_text("utf-8")
+    assert (out / "sheet.pdf").stat().st_size > 0 and (out / "manifest.sha256").is_file()
+    win.close()
+    store.close()

@@ -102,6 +102,8 @@ def specs() -> list[Spec]:
              "clear_incident"),
         Spec("next_incident", "Show the next open incident", ("Alt+I",), "Alarm", "window",
              "next_incident"),
+        Spec("export_evidence", "Export the incident's evidence bundle (sheet, PDF, CSV, "
+             "recordings, hashes)", ("Ctrl+Alt+E",), "Alarm", "window", "export_evidence"),
         Spec("exercise_drill", "Start the South City Mall fire drill (Exercise)", (), "Alarm",
              "window", "exercise_drill"),
         Spec("fullscreen", "Full screen", ("F11", "Alt+Return"), "View", "window",

@@ -6,6 +6,8 @@ Both are the `Host` of their wall's commands (app/commands.py): they do what nee
 from __future__ import annotations
 
 import base64
+import threading
+from datetime import datetime, timezone
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,9 +24,9 @@ from app.demo import default_cache_dir
 from app.feeds import FeedManager
 from app.health import POLL_MS, StatusPoller
 from app.layouts import WallModel
-from app.recording import RecordingStore, RecordingDesk
+from app.recording import RecordingDesk, RecordingStore, safe_name
 from app.replay import REPLAY_S, NothingToReplay, replay_of
-from app.registry import Registry
+from app.registry import IST, Registry
 from app.search import SearchService
 from app.settings import SettingsError, SettingsStore
 from app.snapshots import SnapshotWriter
@@ -246,6 +248,7 @@ class MainWindow(_WallWindowMixin, QMainWindow):
     state_key = "wall:1"
     # Emitted from any thread (a feed worker finds the disk full); shown in the GUI thread.
     recordingWarning = Signal(str)
+    evidenceDone = Signal(str)  # from the export thread: what to tell the officer
 
     def __init__(self, registry: Registry, model: WallModel, feeds: FeedManager,
                  store: SettingsStore | None = None, snapshots: SnapshotWriter | None = None,
@@ -287,6 +290,9 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         self.sound = AlarmSound(self.alarm, cache_dir or default_cache_dir().parent, self,
                                 repeat_s=alarm_repeat_s)
         self.alarm.changed.connect(self.wall.refresh_chips)
+        self.audit = audit
+        self.snapshots = snapshots
+        self.evidenceDone.connect(lambda text: self.statusBar().showMessage(text, 20000))
         # Evidence: the cameras of every open incident recorded from raise to clear.
         self.recordings: RecordingDesk | None = None
         if recorder is not None:
@@ -499,6 +505,40 @@ class MainWindow(_WallWindowMixin, QMainWindow):
             b = self.wall.binder.binding(i)
             out.append(b.feed.reading() if b is not None and b.feed is not None else None)
         return out
+
+    def export_evidence(self) -> str:
+        """Write the evidence bundle of the incident on the wall (app/evidence.py) beside
+        the snapshots, in a thread (the PDF is printed by a Qt process of its own); the
+        status bar says where, or why not."""
+        from app import evidence
+        cur = self.alarm.current()
+        store = self.commands.store
+        if cur is None:
+            raise CommandError("No incident on the wall to export")
+        if store is None:
+            raise CommandError("Evidence needs the settings store (incidents are read from it)")
+        inc = cur.incident.id
+        now = datetime.now(timezone.utc)
+        base = self.snapshots.directory if self.snapshots is not None else Path.cwd()
+        out = base / f"evidence-{safe_name(inc)}-{now.astimezone(IST):%Y%m%d-%H%M%S}"
+        rec_dir = self.recordings.recorder.root if self.recordings is not None else None
+
+        def work() -> None:
+            try:
+                bundle = evidence.export_bundle(
+                    inc, out, registry=self.registry, settings_dir=store.directory,
+                    audit_path=self.audit.path if self.audit is not None else None,
+                    snapshot_dir=self.snapshots.directory if self.snapshots else None,
+                    recordings_dir=rec_dir)
+            except Exception as exc:  # noqa: BLE001 - said to the officer, never a crash
+                self.evidenceDone.emit(f"Evidence of {inc} not written: {exc}")
+                return
+            extra = f"; {len(bundle.problems)} problem(s) noted on the sheet" \
+                if bundle.problems else ""
+            self.evidenceDone.emit(f"Evidence of {inc} written to {bundle.path}{extra}")
+
+        threading.Thread(target=work, name="evidence-export", daemon=True).start()
+        return f"Writing the evidence bundle of {inc}…"
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self._shut_down:  # closed twice (Ctrl+Q, then SIGTERM): everything is done
