@@ -181,6 +181,7 @@ def test_an_incident_on_the_wall_records_its_cameras_from_raise_to_clear(
         assert len(recs) == 3
         qtbot.waitUntil(lambda: all(r.segments >= 1 for r in recs), timeout=60000)
         win.commands.run("clear_incident", confirmed=True)
+        cleared = datetime.now(timezone.utc)
         assert win.recordings.recording() == []
         assert all(r.stopped for r in recs)
         assert recorder.flush(10)
@@ -195,6 +196,13 @@ def test_an_incident_on_the_wall_records_its_cameras_from_raise_to_clear(
     start = {c: datetime.fromisoformat(f["start_utc"]) for c, f in first.items()}
     assert start["CAM-1"] <= raised - timedelta(seconds=1)  # its pre-roll: before the raise
     assert start["CAM-2"] >= raised - timedelta(seconds=0.5)  # opened for it: no pre-roll
+    played = 0.0
     for f in files:
         path = tmp_path / "rec" / incident / f["path"]
-        assert sha256_file(path) == f["sha256"] and probe(path)["duration"] > 0
+        assert sha256_file(path) == f["sha256"]
+        if f["camera"] == "CAM-1":
+            played += probe(path)["duration"]
+    # CAM-1's files, played one after the other, last from its pre-roll's start to the clear,
+    # within one keyframe interval (and a frame per segment boundary).
+    expected = (cleared - start["CAM-1"]).total_seconds()
+    assert abs(played - expected) <= GOP / FPS + 0.5, (played, expected)
