@@ -376,6 +376,7 @@ class PyAVCapture:
         self.error = ""
         self.corrupt = 0  # packets the decoder refused (shown in the log, not a failure)
         self.on_packet: Callable[[Any], None] | None = None  # every packet (recording)
+        self.tap_failed = False
 
     @property
     def stream(self) -> Any:
@@ -402,7 +403,12 @@ class PyAVCapture:
                 self.error = str(exc)
                 return None
             if packet.size and self.on_packet is not None:  # recorded even when not decoded
-                self.on_packet(packet)
+                try:
+                    self.on_packet(packet)
+                except Exception:  # noqa: BLE001 - recording trouble never stops the picture
+                    if not self.tap_failed:
+                        log.exception("packet tap failed (recording); the stream goes on")
+                    self.tap_failed = True
             if packet.is_keyframe and packet.pts is not None and packet.time_base:
                 t = float(packet.pts * packet.time_base)
                 if self._last_key is not None and t > self._last_key:
