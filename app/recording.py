@@ -465,6 +465,7 @@ class RecordingDesk:
         self.alarm = alarm
         self._active: dict[tuple[str, str], tuple[Feed, CameraRecording]] = {}
         alarm.changed.connect(self.sync)
+        self.sync()  # incidents still open after a restart: recorded on
 
     def wanted(self) -> list[tuple[str, str]]:
         out = []

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.feeds import FeedManager
-from app.recording import (MANIFEST, PacketBuffer, PacketCopy, RecordingStore, sha256_file)
+from app.recording import MANIFEST, PacketBuffer, PacketCopy, RecordingStore, sha256_file
 from app.urls import parse_source
 from tests.support.clips import make_clip
 from tests.support.waiting import wait_for
@@ -206,3 +206,36 @@ def test_an_incident_on_the_wall_records_its_cameras_from_raise_to_clear(
     # within one keyframe interval (and a frame per segment boundary).
     expected = (cleared - start["CAM-1"]).total_seconds()
     assert abs(played - expected) <= GOP / FPS + 0.5, (played, expected)
+
+
+def test_incidents_still_open_after_a_restart_are_recorded_on(write_yaml, tmp_path, clip_dir):
+    from app.alarm import AlarmDesk
+    from app.commands import WallCommands
+    from app.layouts import LAYOUTS, WallModel
+    from app.recording import RecordingDesk
+    from app.registry import load_registry
+    from app.settings import SettingsStore
+    from tests.conftest import camera_yaml, registry_text
+
+    clip = make_clip(clip_dir, 320, 240, fps=10, seconds=4, gop=10)
+    reg = load_registry(write_yaml(registry_text(camera_yaml("CAM-1", str(clip)))))
+    store = SettingsStore(tmp_path / "settings")
+    incident = None
+    for run in (1, 2):  # the wall, then the wall again after a restart
+        feeds = FeedManager()
+        cmds = WallCommands(WallModel(layout=LAYOUTS["2x2"], view=[]), reg, store=store)
+        desk = AlarmDesk(cmds, reg, store)
+        recordings = RecordingDesk(RecordingStore(tmp_path / "rec", min_free_bytes=0,
+                                                  segment_s=1.0), feeds, reg, desk)
+        if run == 1:
+            incident = cmds.run("raise_incident", 22.553, 88.351).value
+        assert recordings.recording() == [(incident, "CAM-1")]
+        rec = next(r for f in feeds.feeds() for r in f.recordings)
+        wait_for(lambda: rec.segments >= 1, 30, "a segment")  # noqa: B023 (waited at once)
+        recordings.stop_all()
+        feeds.stop_all()
+    store.close()
+    names = sorted(p.name for p in (tmp_path / "rec" / incident / "CAM-1").glob("*.mkv"))
+    assert len(names) >= 4 and names[0].startswith("CAM-1-0001-")
+    numbers = [int(n.split("-")[2]) for n in names]
+    assert numbers == list(range(1, len(names) + 1))  # numbered on, nothing overwritten
