@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from app.feeds import FeedManager, configure_decoding
+    from app.feeds import LINGER_S, FeedManager, configure_decoding
     from app.layouts import LAYOUTS, WallModel
     from app.recording import RecordingStore
     from app.settings import SettingsStore
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         model = WallModel.from_dict(last)  # the wall as the last shift left it
     cache_dir = args.cache_dir / "demo" if args.cache_dir else None
-    feeds = FeedManager(cache_dir=cache_dir)
+    feeds = FeedManager(cache_dir=cache_dir, linger_s=LINGER_S)
     from app.audit import FILE_NAME as AUDIT_FILE
     from app.audit import AuditError, AuditLog
     try:

@@ -200,6 +200,8 @@ def _open_opencv(target: str, timeouts: StreamTimeouts, source: Source,
 _BACK_TO_HUB = "back to the relay hub"
 
 
+LINGER_S = 3.0  # the wall's streams stay open this long after the last tile let go
+
 UNAUTHORIZED_ATTEMPTS = 2  # refused logins before a feed stops trying (account lock-outs)
 
 
@@ -522,8 +524,15 @@ class FeedManager:
 
     def __init__(self, timeouts: StreamTimeouts | None = None,
                  opener: Callable[..., Opened | None] | None = None,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, linger_s: float = 0.0):
+        """`linger_s`: a stream nobody shows any more stays open (on standby) this long, so
+        that a page flipped back and forth, or a tile's camera swapped out and back, reuses
+        its connection instead of opening another (main.py: LINGER_S)."""
         configure_decoding()
+        self.linger_s = linger_s
+        self._lingering: dict[str, Feed] = {}
+        self._linger_turns: dict[str, int] = {}  # the release whose timer closes it
+        self._linger_turn = 0
         self.timeouts = timeouts or StreamTimeouts()
         self._cache_dir = cache_dir
         self._opener = opener or self._default_opener
@@ -548,6 +557,9 @@ class FeedManager:
         key = f"{camera_id}|{source.url}"
         with self._lock:
             feed = self._feeds.get(key)
+            if feed is None and key in self._lingering:  # closing soon: keep it instead
+                feed = self._feeds[key] = self._lingering.pop(key)
+                self._refs[key] = 0
             if feed is None:
                 hub = None
                 if route is not None:
@@ -579,6 +591,26 @@ class FeedManager:
             del self._refs[feed.key]
             self._standby.pop(feed.key, None)
             del self._feeds[feed.key]
+            if self.linger_s > 0:  # not yet: a page flipped back reuses the connection
+                self._lingering[feed.key] = feed
+                feed.set_standby(True)
+                self._linger_turn += 1  # only the newest release's timer may close it
+                self._linger_turns[feed.key] = self._linger_turn
+                timer = threading.Timer(self.linger_s, self._linger_over,
+                                        (feed, self._linger_turn))
+                timer.daemon = True
+                timer.start()
+                return
+            self._retired.append(feed)
+            self._prune_retired()
+        feed.stop()
+
+    def _linger_over(self, feed: Feed, turn: int) -> None:
+        with self._lock:
+            if self._lingering.get(feed.key) is not feed or \
+                    self._linger_turns.get(feed.key) != turn:
+                return  # shown again meanwhile, released again later, or all stopped
+            del self._lingering[feed.key]
             self._retired.append(feed)
             self._prune_retired()
         feed.stop()
@@ -598,17 +630,24 @@ class FeedManager:
         with self._lock:
             self._prune_retired()
             return self._decoded_closed + sum(
-                f.decoded for f in [*self._feeds.values(), *self._retired])
+                f.decoded for f in [*self._feeds.values(), *self._lingering.values(),
+                                    *self._retired])
 
     def feeds(self) -> list[Feed]:
+        """The streams in use (not those lingering before they close)."""
         with self._lock:
             return list(self._feeds.values())
+
+    def lingering(self) -> list[Feed]:
+        with self._lock:
+            return list(self._lingering.values())
 
     def stop_all(self, timeout: float = 2.0) -> list[str]:
         """Stop every stream; wait at most `timeout` s in total, and not again for a stream
         an earlier call already waited for. Returns the cameras this call gave up on."""
         with self._lock:
-            feeds = list(self._feeds.values()) + self._retired
+            feeds = list(self._feeds.values()) + list(self._lingering.values()) + self._retired
+            self._lingering.clear()
             self._feeds.clear()
             self._refs.clear()
             self._standby.clear()

@@ -234,3 +234,31 @@ def test_the_opencv_decoder_is_still_there(manager, clip_dir, monkeypatch):
     assert feed.slot.get().image.shape == (120, 160, 4)
     assert feed.reading().decoder == "OpenCV"
     assert feed.last_full_frame().shape == (240, 320, 3)
+
+
+@pytest.mark.rtsp
+def test_paging_back_and_forth_reuses_one_connection(clip_dir, rtsp_server_factory):
+    """[harden] 4: 100 quick acquire/release cycles (page flips) opened 100 connections to one
+    camera. A released stream lingers (on standby) and is taken up again: one session."""
+    clip = make_clip(clip_dir, 640, 360, fps=15, seconds=4)
+    server = rtsp_server_factory({"/cam1": clip})
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=3), linger_s=2.0)
+    try:
+        src = parse_source(server.url("/cam1"))
+        first = mgr.acquire("CAM", src)
+        wait_for(lambda: first.slot.seq >= 1, 20, "the first frame")
+        most = 0
+        for _ in range(100):  # page flips: released by one page, shown again by the next
+            mgr.release(first)
+            assert mgr.feeds() == [] and mgr.lingering() == [first]
+            assert mgr.acquire("CAM", src) is first
+            most = max(most, server.connections())
+        assert most == 1 and server.connections() == 1
+        assert not first.reading().standby  # shown again: every frame decoded
+        mgr.release(first)
+        assert first.reading().standby  # lingering: keyframes only
+        wait_for(lambda: not first.alive, 20, "the stream to close after lingering")
+        assert mgr.lingering() == [] and mgr.feeds() == []
+        wait_for(lambda: server.connections() == 0, 20, "the connection to close")
+    finally:
+        mgr.stop_all()
