@@ -478,10 +478,13 @@ class _PageTurns:
     Listens to the wall model's page event (after the wall's own listener, so the tiles have
     their new content) and to every tile's paint events (an event filter: the paint itself
     is not changed). Per tile of the new page: the time until it paints its first picture,
-    the age of that picture (a standby keyframe may be old), and the time until it paints a
-    frame captured after the turn. One second after each turn: the streams open, and how
-    many are in keyframe-only standby.
+    the age of that picture (a standby keyframe may be old), the time until it paints a
+    frame captured after the turn, and until it has painted MOVING_FRAMES such frames (the
+    picture moves again; a standby feed's first new frame may be one more keyframe). One
+    second after each turn: the streams open, and how many are in keyframe-only standby.
     """
+
+    MOVING_FRAMES = 3  # "moving again": this many frames captured after the turn painted
 
     def __init__(self, wall, feeds, interval_s: float = 10.0):
         from PySide6.QtCore import QEvent, QObject
@@ -522,7 +525,8 @@ class _PageTurns:
                    if t.content is not None and t.content is not self._content.get(id(t))]
         self._content = {id(t): t.content for t in tiles}
         cur = {"t": now, "page": self.wall.model.page, "tiles": changed,
-               "first_ms": {}, "fresh_ms": {}, "age_ms": {}}
+               "first_ms": {}, "fresh_ms": {}, "age_ms": {}, "moving_ms": {},
+               "fresh_seqs": {}}
         self._cur = cur
         self._timers.append(_single_shot(1000, lambda c=cur: self._count_open(c)))
 
@@ -543,8 +547,13 @@ class _PageTurns:
         if i not in cur["first_ms"]:
             cur["first_ms"][i] = 1000 * (now - cur["t"])
             cur["age_ms"][i] = 1000 * (now - frame.captured)
-        if i not in cur["fresh_ms"] and frame.captured >= cur["t"]:
-            cur["fresh_ms"][i] = 1000 * (now - cur["t"])
+        if frame.captured >= cur["t"] and i not in cur["moving_ms"]:
+            if i not in cur["fresh_ms"]:
+                cur["fresh_ms"][i] = 1000 * (now - cur["t"])
+            seqs = cur["fresh_seqs"].setdefault(i, set())
+            seqs.add(frame.seq)
+            if len(seqs) >= self.MOVING_FRAMES:
+                cur["moving_ms"][i] = 1000 * (now - cur["t"])
 
     def _close(self, by_turn: bool) -> None:
         if self._cur is not None:
@@ -568,6 +577,7 @@ class _PageTurns:
 
         all_first = [every(c, "first_ms") for c in turns]
         all_fresh = [every(c, "fresh_ms") for c in turns]
+        all_moving = [every(c, "moving_ms") for c in turns]
 
         def stats(vals: list) -> dict:
             ok = [v for v in vals if v is not None]
@@ -578,12 +588,16 @@ class _PageTurns:
         return {"turns": len(turns), "tiles_per_turn": [len(c["tiles"]) for c in turns],
                 "tile_first_ms": stats(per_tile), "page_first_ms": stats(all_first),
                 "tile_fresh_ms": stats(fresh), "page_fresh_ms": stats(all_fresh),
+                "page_moving_ms": stats(all_moving),
+                "tile_moving_ms": stats([c["moving_ms"].get(i) for c in turns
+                                         for i in c["tiles"]]),
                 "first_age_ms": stats(ages),
                 "open_after_1s": [c.get("open_after_1s") for c in turns],
                 "standby_after_1s": [c.get("standby_after_1s") for c in turns],
                 "raw": [{"t": c["t"], "page": c["page"], "tiles": c["tiles"],
                          "first_ms": c["first_ms"], "fresh_ms": c["fresh_ms"],
-                         "age_ms": c["age_ms"]} for c in turns]}
+                         "moving_ms": c["moving_ms"], "age_ms": c["age_ms"]}
+                        for c in turns]}
 
 
 def _single_shot(ms: int, fn):

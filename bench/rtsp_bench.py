@@ -418,6 +418,7 @@ def summary(run: Run) -> dict:
         out.update({"pageturn_turns": pt["turns"], "pageturn_page_ms": pt["page_first_ms"],
                     "pageturn_tile_ms": pt["tile_first_ms"],
                     "pageturn_fresh_page_ms": pt["page_fresh_ms"],
+                    "pageturn_moving_page_ms": pt.get("page_moving_ms"),
                     "pageturn_first_age_ms": pt["first_age_ms"]})
     if run.standby:
         none, sb, sh = (run.standby.get(k) for k in ("none", "standby", "shown"))
@@ -498,7 +499,9 @@ def targets(run: Run) -> list[tuple[str, str, str, str]]:
                 finite(s["latency_p50_ms"]) and s["latency_p50_ms"] <= TARGET_LATENCY_P50_MS)
             add(f"capture-to-paint p99 <= {TARGET_LATENCY_P99_MS:g} ms",
                 f"{s['latency_p99_ms']:.1f} ms",
-                finite(s["latency_p99_ms"]) and s["latency_p99_ms"] <= TARGET_LATENCY_P99_MS)
+                finite(s["latency_p99_ms"]) and s["latency_p99_ms"] <= TARGET_LATENCY_P99_MS,
+                "with the standby keyframes painted at each page turn"
+                if s.get("pageturn_turns") else "")
         elif key == "lag":
             add(f"event-loop lag p99 < {TARGET_LAG_P99_MS:g} ms", f"{s['lag_p99_ms']:.1f} ms",
                 finite(s["lag_p99_ms"]) and s["lag_p99_ms"] < TARGET_LAG_P99_MS)
@@ -693,6 +696,8 @@ def rows(run: Run) -> list[tuple[str, str]]:
             ("  age of that first picture: p50 / p95 / max", _ms3(pt["first_age_ms"])),
             ("  turn -> every tile painted a frame captured after it",
              _ms3(pt["page_fresh_ms"])),
+            ("  turn -> every tile moving (3 frames captured after it)",
+             _ms3(pt.get("page_moving_ms"))),
         ]
     if run.standby:
         sb = run.standby.get("standby") or {}
