@@ -78,17 +78,36 @@ def machine() -> str:
 
 
 def bench_demo(args: argparse.Namespace) -> None:
+    from app import demo
     from app.layouts import LAYOUTS
     from app.registry import load_registry
+    from bench.demo_start import print_runs, run_start
 
+    # Experiments: the clip codec and the helper processes, for main.py and this process.
+    if args.codec:
+        os.environ["NAZAR_DEMO_CODEC"] = args.codec
+    if args.workers is not None:
+        os.environ["NAZAR_DEMO_WORKERS"] = str(args.workers)
+    codec = demo.clip_codec()
+    print(f"demo clips: {codec}, {demo.workers()} helper process(es), cache cap "
+          f"{demo.cache_cap_bytes() / 1e6:.0f} MB", flush=True)
+    # 1. As a user starts it: main.py in its own process, a fresh settings directory (the
+    #    first-start layout), an empty clip cache, then the same cache warm.
+    if args.start_runs:
+        with tempfile.TemporaryDirectory(prefix="nazar-bench-cache-") as cache:
+            runs = [(("first run: empty clip cache" if i == 0 else "warm clip cache"),
+                     run_start(Path(cache))) for i in range(args.start_runs)]
+            print_runs(runs)
+    # 2. The wall in this process (bench/harness.py), measured over --seconds.
     reg = load_registry(ROOT / "cameras.yaml")
     tiles = LAYOUTS[args.layout].tiles
     view = reg.default_view(tiles)
+    kind = "H.264" if codec == "h264" else "MJPEG"
     with tempfile.TemporaryDirectory(prefix="nazar-bench-cache-") as cache:
         for label in ("first run: empty clip cache", "warm clip cache"):
             r = run_wall(reg, view, args.layout, seconds=args.seconds, warmup=args.warmup,
                          cache_dir=Path(cache))
-            print_table(f"Demo wall {args.layout} ({tiles} demo cameras, 640x360 MJPEG "
+            print_table(f"Demo wall {args.layout} ({tiles} demo cameras, 640x360 {kind} "
                         f"12 fps), {label}", describe(r))
 
 
@@ -133,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--layout", default="3x3")
     d.add_argument("--seconds", type=float, default=20.0)
     d.add_argument("--warmup", type=float, default=5.0)
+    d.add_argument("--start-runs", type=int, default=2,
+                   help="main.py started as a user would: the first with an empty clip cache "
+                        "(0: skip)")
+    d.add_argument("--codec", choices=["h264", "mjpeg"], default=None,
+                   help="experiment: the demo clips' codec (NAZAR_DEMO_CODEC)")
+    d.add_argument("--workers", type=int, default=None,
+                   help="experiment: helper processes drawing clips, 0: in the feed's thread "
+                        "(NAZAR_DEMO_WORKERS)")
     for name in [*SCENARIOS, "all", "rtsp"]:
         s = sub.add_parser(name, help=f"RTSP scenario {name}")
         s.add_argument("--seconds", type=float, default=None,
