@@ -372,7 +372,9 @@ class PyAVCapture:
         self._last_key: float | None = None
         self._interval: float | None = None
         self._keyframes_only = False
-        self._resume_at_key = False  # leaving standby: wait for a keyframe (no smearing)
+        self.keyframes_only_wanted = False  # set from any thread; applied at the next packet
+        self._gop: list[Any] = []  # on standby: the packets since the last keyframe
+        self._resume_at_key = False  # after a seek: wait for a keyframe (no smearing)
         self.error = ""
         self.corrupt = 0  # packets the decoder refused (shown in the log, not a failure)
         self.on_packet: Callable[[Any], None] | None = None  # every packet (recording)
@@ -414,6 +416,13 @@ class PyAVCapture:
                 if self._last_key is not None and t > self._last_key:
                     self._interval = t - self._last_key
                 self._last_key = t
+            if self.keyframes_only_wanted != self._keyframes_only:
+                self.set_keyframes_only(self.keyframes_only_wanted)
+            if self._keyframes_only:  # kept to catch up at once when standby ends
+                if packet.is_keyframe:
+                    self._gop = [packet]
+                elif self._gop:
+                    self._gop.append(packet)
             if self._resume_at_key:
                 if not packet.is_keyframe:
                     continue
@@ -474,14 +483,32 @@ class PyAVCapture:
         self._pending.insert(0, frame)
 
     def set_keyframes_only(self, on: bool) -> None:
+        """Standby on: decode keyframes only. Off: decode the packets since the last
+        keyframe again at once (their references were skipped), so that the next picture is
+        current and whole instead of waiting up to a keyframe interval for the next key."""
+        self.keyframes_only_wanted = on
         if on == self._keyframes_only:
             return
         self._keyframes_only = on
+        ctx = self._stream.codec_context
         if on:
-            self._resume_at_key = False
-            self._stream.codec_context.skip_frame = "NONKEY"
-        else:  # the frames after a skipped stretch lack their references: start at a key
+            ctx.skip_frame = "NONKEY"
+            self._gop = []
+            return
+        ctx.skip_frame = "DEFAULT"
+        gop, self._gop = self._gop, []
+        if not gop:  # no keyframe seen on standby: start at the next one
             self._resume_at_key = True
+            return
+        ctx.flush_buffers()
+        self._pending.clear()
+        frames: list[Any] = []
+        for packet in gop:
+            try:
+                frames.extend(packet.decode())
+            except self._av.error.FFmpegError:
+                self.corrupt += 1
+        self._pending = frames[-1:]  # the newest picture only: the wall shows the present
 
     def keyframe_interval_s(self) -> float | None:
         return self._interval

@@ -93,22 +93,37 @@ class Frame:
 
 
 class FrameSlot:
-    """Holds only the newest frame. put() replaces, get() never blocks for long."""
+    """Holds only the newest frame. put() replaces, get() never blocks for long.
+
+    `waiting`: a reader (the wall's display timer) has taken frames from this slot before
+    and has not yet taken the newest one. The worker then skips converting the next picture
+    (it still decodes it): a GUI thread that falls behind is not buried under conversions it
+    cannot show, which would only take the CPU and the GIL it needs to catch up."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._frame: Frame | None = None
         self._seq = 0
+        self._taken = False  # the newest frame was read
+        self._has_reader = False
 
     def put(self, image: np.ndarray, captured: float, source_size: tuple[int, int]) -> int:
         with self._lock:
             self._seq += 1
             self._frame = Frame(image, self._seq, captured, source_size)
+            self._taken = False
             return self._seq
 
     def get(self) -> Frame | None:
         with self._lock:
+            if self._frame is not None:
+                self._taken = self._has_reader = True
             return self._frame
+
+    @property
+    def waiting(self) -> bool:
+        with self._lock:
+            return self._has_reader and not self._taken
 
     @property
     def seq(self) -> int:
@@ -233,12 +248,14 @@ class Feed:
         self._sizes: dict[int, tuple[int, int]] = {}
         self.decoded = 0  # frames read from the decoder (also counts frames not displayed)
         self.keyframes = 0  # of those, keyframes (on standby: all of them)
+        self.skipped = 0  # decoded but not converted: the wall had not shown the one before
         # Paint-ready buffers, reused so that the decode path allocates nothing per frame (a
         # new 1-3 MB array per frame is an mmap/munmap pair and a dozen page faults).
         self._full_lock = threading.Lock()
         self._last_picture: Picture | None = None  # newest decoded picture, not converted
         self._paint_ready = BufferPool()
         self._standby = False  # keyframes only (a tour's next page): see set_standby
+        self._capture: Any = None  # the open capture (set_standby reaches it at once)
         self.keyframe_s: float | None = None  # the camera's keyframe interval, measured
         # Packets as they arrive (PyAV only): the last 35 s for pre-roll and replay, and the
         # incident recordings that copy them to disk (app/recording.py).
@@ -342,8 +359,11 @@ class Feed:
 
     def set_standby(self, on: bool) -> None:
         """Keyframes only (FFmpeg's skip_frame): kept open at a small cost, so that a tile
-        that turns to it has a picture at once. The worker applies it at its next frame."""
+        that turns to it has a picture at once. The decoder applies it at its next packet."""
         self._standby = on
+        cap = self._capture
+        if cap is not None:
+            cap.keyframes_only_wanted = on
 
     # -- worker ------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -397,6 +417,7 @@ class Feed:
             reason = self._read(opened, on_hub=via_hub)
             for rec in self.recordings:  # close their segments before the next opening
                 rec.session_ended()
+            self._capture = None
             opened.capture.release()
             if reason == _BACK_TO_HUB:
                 continue
@@ -442,6 +463,7 @@ class Feed:
         the hub is back (_BACK_TO_HUB)."""
         cap = opened.capture
         self.decoder = cap.decoder
+        self._capture = cap
         if isinstance(cap, PyAVCapture):  # packets: buffered, and recorded when asked
             self._session += 1
             stream = cap.stream
@@ -507,6 +529,10 @@ class Feed:
         """Scale to the largest tile and convert to BGRA: paint-ready, in reused buffers."""
         with self._full_lock:
             self._last_picture = picture
+        if self.slot.waiting:  # the wall has not shown the last one yet: it is behind
+            self.skipped += 1
+            self.status.frame(captured)
+            return
         w, h = picture.size
         target = self.target_size()
         size = None

@@ -111,11 +111,28 @@ def test_keyframe_interval_is_measured_and_standby_decodes_keyframes_only(clip_d
                 break
         standby = [cap.read() for _ in range(2)]
         assert all(p is not None and p.keyframe for p in standby)
-        cap.set_keyframes_only(False)
-        back = cap.read()  # leaving standby starts at a keyframe: no smeared picture
-        assert back is not None and back.keyframe
+        key = standby[-1].frame.pts
+        step = pictures[1].frame.pts - pictures[0].frame.pts  # one frame, in pts units
+        passed: list[int] = []
+
+        def tile_shows_it(packet):  # five packets after the key, still on standby ...
+            passed.append(packet.pts)
+            if len(passed) == 5:
+                cap.keyframes_only_wanted = False  # ... a tile shows it (the GUI thread)
+
+        cap.on_packet = tile_shows_it
+        back = cap.read()
         nxt = cap.read()
-        assert nxt is not None and not nxt.keyframe  # every frame again
+        assert back is not None and nxt is not None
+        # Not a wait for the next keyframe: the frames skipped since the last one were
+        # decoded again at once, and the newest of them comes first, whole.
+        assert key < back.frame.pts < key + 12 * step and not back.keyframe
+        assert nxt.frame.pts - back.frame.pts == step and not nxt.keyframe  # every frame again
+        with av.open(str(clip)) as ref:
+            want = {f.pts: f.to_ndarray(format="bgr24") for f in ref.decode(video=0)
+                    if f.pts in (back.frame.pts, nxt.frame.pts)}
+        for pic in (back, nxt):  # no smear: exactly what a decoder from the start gives
+            assert np.array_equal(want[pic.frame.pts], pic.frame.to_ndarray(format="bgr24"))
     finally:
         cap.release()
 
