@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -373,6 +374,7 @@ class PyAVCapture:
         self._interval: float | None = None
         self._keyframes_only = False
         self.keyframes_only_wanted = False  # set from any thread; applied at the next packet
+        self.resume_not_before = 0.0  # monotonic: the catch-up after standby waits for it
         self._gop: list[Any] = []  # on standby: the packets since the last keyframe
         self._resume_at_key = False  # after a seek: wait for a keyframe (no smearing)
         self.error = ""
@@ -416,7 +418,8 @@ class PyAVCapture:
                 if self._last_key is not None and t > self._last_key:
                     self._interval = t - self._last_key
                 self._last_key = t
-            if self.keyframes_only_wanted != self._keyframes_only:
+            if self.keyframes_only_wanted != self._keyframes_only and (
+                    self.keyframes_only_wanted or time.monotonic() >= self.resume_not_before):
                 self.set_keyframes_only(self.keyframes_only_wanted)
             if self._keyframes_only:  # kept to catch up at once when standby ends
                 if packet.is_keyframe:

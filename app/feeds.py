@@ -215,6 +215,7 @@ def _open_opencv(target: str, timeouts: StreamTimeouts, source: Source,
 _BACK_TO_HUB = "back to the relay hub"
 
 
+RESUME_DELAY_S = 0.15  # a page turned to standby streams: paint first, then catch up
 LINGER_S = 3.0  # the wall's streams stay open this long after the last tile let go
 
 UNAUTHORIZED_ATTEMPTS = 2  # refused logins before a feed stops trying (account lock-outs)
@@ -363,6 +364,9 @@ class Feed:
         self._standby = on
         cap = self._capture
         if cap is not None:
+            # Shown again: the standby picture is painted first; the catch-up decoding of the
+            # frames since its keyframe (a burst of CPU) follows a moment later.
+            cap.resume_not_before = time.monotonic() + RESUME_DELAY_S
             cap.keyframes_only_wanted = on
 
     # -- worker ------------------------------------------------------------------------------
