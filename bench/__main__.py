@@ -32,6 +32,10 @@ Scenarios:
              CPU per frame of cv2.read, the old worker, PyAV decode only, PyAV reformat,
              PyAV bgr24 + resize, PyAV + yuv_to_bgra (bench/decoders.py; --res --sizes
              --frames --reps). Also: `decode`
+  recording  incident recording: 16 RTSP cameras (720p25) recorded vs the same not recorded,
+             CPU per camera (bench/recording_bench.py; --cameras --res --fps --seconds)
+  evidence   the evidence bundle of 100 selected cameras, PDF included: seconds, limit 5 s
+             (bench/evidence_bench.py)
   eyes-on    time to eyes-on: 13 RTSP cameras on a 1+12 alarm wall, raised 20 times with 1 s
              and 2 s keyframe spacing (bench/eyes_on.py; --raises N --gops 1,2)
 
@@ -138,11 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["map"]:  # its own process: it sets QtWebEngine's flags before Qt loads
         import subprocess
         return subprocess.call([sys.executable, "-m", "bench.map_bench", *argv[1:]], cwd=ROOT)
-    if argv[:1] in (["alarm"], ["eyes-on"], ["dispatch"], ["relay"], ["decoders"], ["decode"]):
+    modules = {"alarm": "bench.alarm_bench", "eyes-on": "bench.eyes_on",
+               "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench",
+               "decoders": "bench.decoders", "decode": "bench.decoders",
+               "recording": "bench.recording_bench", "evidence": "bench.evidence_bench"}
+    if argv[:1] and argv[0] in modules:
         import subprocess
-        module = {"alarm": "bench.alarm_bench", "eyes-on": "bench.eyes_on",
-                  "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench",
-                  "decoders": "bench.decoders", "decode": "bench.decoders"}[argv[0]]
+        module = modules[argv[0]]
         return subprocess.call([sys.executable, "-m", module, *argv[1:]], cwd=ROOT)
 
     p = argparse.ArgumentParser(prog="bench", description=__doc__,
