@@ -175,7 +175,11 @@ class TileWidget(QWidget):
                 if self.paint_latencies is not None and self._frame.seq != self._painted_seq:
                     self._painted_seq = self._frame.seq
                     self.paint_latencies.append(time.monotonic() - self._frame.captured)
-                fw, fh = fit_size(self._image.width(), self._image.height(), r.width(), r.height())
+                iw, ih = self._image.width(), self._image.height()
+                fw, fh = fit_size(iw, ih, r.width(), r.height())
+                if self.devicePixelRatioF() == 1.0 and iw <= r.width() and ih <= r.height() \
+                        and fw - iw <= 2 and fh - ih <= 2:
+                    fw, fh = iw, ih  # made even by the decoder: unscaled (a fast blit)
                 ox, oy = centered(fw, fh, r.width(), r.height())
                 picture = QRect(ox, oy, fw, fh)
                 # Only the bars beside or above and below the picture need the background.
