@@ -73,7 +73,7 @@ from app.incidents import PRIORITIES, Incident, Pick, select, site_at
 from app.layouts import WallModel
 from app.registry import IST, Camera, Recorder, Registry, Site
 from app.recording import MANIFEST as RECORDINGS_MANIFEST
-from app.recording import default_recordings_dir, safe_name
+from app.recording import default_recordings_dir, safe_name, sha256_file
 
 FORMAT = "nazar-evidence/1"
 RED_HOURS = 72.0  # an overwrite sooner than this is shown in red
@@ -612,14 +612,6 @@ def _details(event: str, p: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 # Snapshots and recordings
 # ---------------------------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _copy_hashing(src: Path, dst: Path) -> tuple[str, int]:
     """Copy src to dst, reading it once: (SHA-256 of what was read, bytes)."""
     h = hashlib.sha256()

@@ -61,13 +61,16 @@ def test_frames_handed_to_the_wall_are_never_written_again(manager, clip_dir):
         wait_for(lambda: feed.slot.seq > seq, 5, "a new frame")
         frame = feed.slot.get()
         held.append((frame, frame.image.copy()))
-    wait_for(lambda: feed.slot.seq >= held[-1][0].seq + 10, 5, "ten more frames")  # noqa: F821 (runs before del)
+    # Read on as the wall's display timer does (a wall that stops reading gets no new
+    # conversions: see test_a_wall_that_falls_behind_is_not_buried).
+    last = held[-1][0].seq
+    wait_for(lambda: feed.slot.get().seq >= last + 10, 5, "ten more frames")
     for frame, pixels in held:
         assert np.array_equal(frame.image, pixels), f"frame {frame.seq} was overwritten"
     assert len({id(f.image) for f, _ in held}) == len(held)
     del held, frame
     seq = feed.slot.seq
-    wait_for(lambda: feed.slot.seq >= seq + 10, 5, "ten frames with nothing held")
+    wait_for(lambda: feed.slot.get().seq >= seq + 10, 5, "ten frames with nothing held")
     assert feed._paint_ready.allocated < feed.slot.seq / 2  # buffers are reused, not new
     full = feed.last_full_frame()
     assert full.shape == (240, 320, 3) and full is not feed.last_full_frame()  # a copy
@@ -262,3 +265,19 @@ def test_paging_back_and_forth_reuses_one_connection(clip_dir, rtsp_server_facto
         wait_for(lambda: server.connections() == 0, 20, "the connection to close")
     finally:
         mgr.stop_all()
+
+
+def test_a_wall_that_falls_behind_is_not_buried(manager, clip_dir):
+    """While the wall has not taken the newest picture, the worker decodes on but does not
+    convert the next ones; as soon as the wall reads again, pictures come again."""
+    clip = make_clip(clip_dir, 320, 240, fps=25, seconds=2)
+    feed = manager.acquire("SLOW", parse_source(str(clip)))
+    feed.set_size(1, 160, 120)
+    wait_for(lambda: feed.slot.get() is not None, 10, "the first picture")  # the wall reads
+    seq = feed.slot.seq
+    wait_for(lambda: feed.slot.seq > seq, 5, "the next picture")
+    stuck, decoded = feed.slot.seq, feed.decoded
+    wait_for(lambda: feed.decoded >= decoded + 10, 5, "ten more frames decoded")
+    assert feed.slot.seq == stuck and feed.skipped >= 9  # not converted: nobody took them
+    assert feed.reading().state is State.LIVE  # the stream is live all the same
+    wait_for(lambda: feed.slot.get().seq > stuck, 5, "pictures again once the wall reads")
