@@ -228,7 +228,7 @@ class CameraRecording:
                 return  # a segment starts at a keyframe
             if not self._open(template, p):
                 return
-        pkt = _av_packet(p, self._offset)
+        pkt = av_packet(p, self._offset)
         pkt.stream = self._ostream
         try:
             self._out.mux(pkt)
@@ -296,7 +296,8 @@ class CameraRecording:
             self._close()
 
 
-def _av_packet(p: PacketCopy, offset: int = 0) -> Any:
+def av_packet(p: PacketCopy, offset: int = 0) -> Any:
+    """A PyAV packet of a copy (timestamps less `offset`), for a muxer or a decoder."""
     import av
     pkt = av.Packet(p.data)
     pkt.pts = None if p.pts is None else p.pts - offset

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.decoders import BufferPool
 from app.feeds import FrameSlot
-from app.recording import PacketCopy, StreamTemplate, _av_packet
+from app.recording import PacketCopy, StreamTemplate, av_packet
 
 REPLAY_S = 30.0
 
@@ -121,7 +121,7 @@ class ReplayPlayer:
             p = self.packets[i]
             i += 1
             try:
-                frames = ctx.decode(_av_packet(p))
+                frames = ctx.decode(av_packet(p))
             except Exception:  # noqa: BLE001 - a damaged packet: the next keyframe repairs it
                 continue
             for frame in frames:
