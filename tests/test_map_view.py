@@ -680,3 +680,27 @@ def test_the_map_page_with_the_registry_leaves_no_file_behind(map_window, tmp_pa
         (d / "map.html").write_text("registry")
     assert sorted(remove_stale_map_dirs(tmp_path)) == sorted([stale, old_style])
     assert ours.exists() and other.exists()
+
+
+def test_the_bridge_refuses_wrongly_typed_calls(map_window, qtbot):
+    """[harden] 13: a string where a number belongs reached the slots as uninitialised
+    doubles (a rectangle near 0, 0 was picked); now each raw value is checked."""
+    win, panel = map_window(view=[])
+    emitted: list = []
+    for signal in (panel.bridge.rectRequested, panel.bridge.raiseRequested,
+                   panel.bridge.areaRequested, panel.bridge.openRequested,
+                   panel.bridge.loaded):
+        signal.connect(lambda *a: emitted.append(a))
+    before = len(panel.bridge.rejected)
+    js(qtbot, panel, """(new QWebChannel(qt.webChannelTransport, function (ch) {
+          var b = ch.objects.nazar;
+          b.pickRect('a', 'b', 'c', 'd');
+          b.raiseAt('22.5', null);
+          b.raiseAt(true, 88.3);
+          b.pickArea(['station'], {id: 'park-street'});
+          b.openCamera(42);
+          b.pageReady('many');
+        }), 1)""")
+    qtbot.waitUntil(lambda: len(panel.bridge.rejected) >= before + 6, timeout=20000)
+    assert emitted == []
+    assert any("rectangle ('a', 'b', 'c', 'd')" in r for r in panel.bridge.rejected)

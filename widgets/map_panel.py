@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import cast
 import os
 import shutil
 import tempfile
@@ -220,57 +221,79 @@ class MapBridge(QObject):
         log.warning("map: refused an unknown camera id from the page: %r", str(camera_id)[:80])
         return False
 
-    @Slot(str)
-    def openCamera(self, camera_id: str) -> None:  # noqa: N802
+    # Every slot takes QVariant: the page's raw JavaScript values reach Python as they are
+    # (str, float, None, list ...) and are checked here. Typed slots let QWebChannel call
+    # them with uninitialised values when a conversion fails (a string for a double).
+    def _reject(self, what: str) -> None:
+        self.rejected.append(what[:120])
+        log.warning("map: refused a call from the page: %s", what[:120])
+
+    @staticmethod
+    def _numbers(*vals: object) -> list[float] | None:
+        """The values as floats if every one is a finite JavaScript number, else None."""
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in vals):
+            return [float(cast(float, v)) for v in vals]
+        return None
+
+    @Slot("QVariant")
+    def openCamera(self, camera_id: object) -> None:  # noqa: N802
         if self._known_camera(camera_id):
             self.openRequested.emit(camera_id)
 
-    @Slot(str)
-    def selectCamera(self, camera_id: str) -> None:  # noqa: N802
+    @Slot("QVariant")
+    def selectCamera(self, camera_id: object) -> None:  # noqa: N802
         if self._known_camera(camera_id):
             self.selected.emit(camera_id)
 
-    @Slot(str, str)
-    def pickArea(self, kind: str, area_id: str) -> None:  # noqa: N802
-        if places.is_known_area(self.registry, kind, area_id):
+    @Slot("QVariant", "QVariant")
+    def pickArea(self, kind: object, area_id: object) -> None:  # noqa: N802
+        if isinstance(kind, str) and isinstance(area_id, str) and \
+                places.is_known_area(self.registry, kind, area_id):
             self.areaRequested.emit(kind, area_id)
         else:
-            self.rejected.append(f"{kind!r} {area_id!r}"[:120])
-            log.warning("map: refused an unknown area from the page: %r %r",
-                        str(kind)[:20], str(area_id)[:80])
+            self._reject(f"area {kind!r} {area_id!r}")
 
-    @Slot(float, float, float, float)
-    def pickRect(self, south: float, west: float, north: float, east: float) -> None:  # noqa: N802
-        vals = (south, west, north, east)
-        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in vals) \
-                and -90 <= min(south, north) and max(south, north) <= 90:
-            self.rectRequested.emit(south, west, north, east)
+    @Slot("QVariant", "QVariant", "QVariant", "QVariant")
+    def pickRect(self, south: object, west: object, north: object,  # noqa: N802
+                 east: object) -> None:
+        v = self._numbers(south, west, north, east)
+        if v is not None and -90 <= min(v[0], v[2]) and max(v[0], v[2]) <= 90:
+            self.rectRequested.emit(*v)
         else:
-            self.rejected.append(f"rectangle {vals!r}"[:120])
+            self._reject(f"rectangle {(south, west, north, east)!r}")
 
-    @Slot(float, float)
-    def raiseAt(self, lat: float, lon: float) -> None:  # noqa: N802
-        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (lat, lon)) \
-                and -90 <= lat <= 90 and -180 <= lon <= 180:
-            self.raiseRequested.emit(float(lat), float(lon), "")
+    @Slot("QVariant", "QVariant")
+    def raiseAt(self, lat: object, lon: object) -> None:  # noqa: N802
+        v = self._numbers(lat, lon)
+        if v is not None and -90 <= v[0] <= 90 and -180 <= v[1] <= 180:
+            self.raiseRequested.emit(v[0], v[1], "")
         else:
-            self.rejected.append(f"point {(lat, lon)!r}"[:120])
+            self._reject(f"point {(lat, lon)!r}")
 
-    @Slot(str)
-    def raiseAtSite(self, site_id: str) -> None:  # noqa: N802
+    @Slot("QVariant")
+    def raiseAtSite(self, site_id: object) -> None:  # noqa: N802
         site = self.registry.sites.get(site_id) if isinstance(site_id, str) else None
         if site is None:
-            self.rejected.append(f"site {site_id!r}"[:120])
+            self._reject(f"site {site_id!r}")
             return
         self.raiseRequested.emit(site.location.lat, site.location.lon, site.id)
 
-    @Slot(int)
-    def pageReady(self, pins: int) -> None:  # noqa: N802
-        self.loaded.emit(int(pins))
+    @Slot("QVariant")
+    def pageReady(self, pins: object) -> None:  # noqa: N802
+        v = self._numbers(pins)
+        if v is not None:
+            self.loaded.emit(int(v[0]))
+        else:
+            self._reject(f"pageReady {pins!r}")
 
-    @Slot(int, float)
-    def pinsDrawn(self, pins: int, ms: float) -> None:  # noqa: N802
-        self.drawn.emit(int(pins), float(ms))
+    @Slot("QVariant", "QVariant")
+    def pinsDrawn(self, pins: object, ms: object) -> None:  # noqa: N802
+        v = self._numbers(pins, ms)
+        if v is not None:
+            self.drawn.emit(int(v[0]), v[1])
+        else:
+            self._reject(f"pinsDrawn {(pins, ms)!r}")
 
 
 # ---------------------------------------------------------------------------------------------
