@@ -586,40 +586,31 @@ class WallCommands:
         self._host().start_number_entry()
         return Result("Type the camera number, then Enter")
 
+    def _window_only(self, method: str) -> Callable[[], Any]:
+        """A host method that only some windows have (the main wall's, not a second's)."""
+        fn = getattr(self._host(), method, None)
+        if fn is None:
+            raise CommandError("Not available in this window")
+        return fn
+
     @command("stream_history", "Stream history of the selected tile", "window")
     def stream_history(self) -> Result:
-        host: Any = self._host()
-        show = getattr(host, "show_stream_history", None)
-        if show is None:
-            raise CommandError("Not available in this window")
-        show()
+        self._window_only("show_stream_history")()
         return Result()
 
     @command("export_evidence", "Export the evidence bundle of the incident on the wall",
              "window")
     def export_evidence(self) -> Result:
-        host: Any = self._host()
-        export = getattr(host, "export_evidence", None)
-        if export is None:
-            raise CommandError("Not available in this window")
-        return Result(export())
+        return Result(self._window_only("export_evidence")())
 
     @command("replay", "Instant replay of the selected tile (its last 30 s)", "window")
     def replay(self) -> Result:
-        host: Any = self._host()
-        show = getattr(host, "show_replay", None)
-        if show is None:
-            raise CommandError("Not available in this window")
-        show()
+        self._window_only("show_replay")()
         return Result("Replay of the last 30 s; the tile stays live (Esc closes)")
 
     @command("reduced_motion", "Reduced motion: a steady alarm banner", "window")
     def reduced_motion(self) -> Result:
-        host: Any = self._host()
-        toggle = getattr(host, "toggle_reduced_motion", None)
-        if toggle is None:
-            raise CommandError("Not available in this window")
-        toggle()
+        self._window_only("toggle_reduced_motion")()
         return Result()
 
     @command("quit", "Quit", "window")

@@ -110,14 +110,12 @@ class Capture(Protocol):
     """An open stream. `read()` blocks for at most the read timeout."""
 
     decoder: str  # for the tile's info: "h264 · PyAV software", "OpenCV"
+    keyframes_only_wanted: bool  # standby: decode keyframes only (any thread may set it)
 
     def read(self) -> Picture | None:  # None: the stream ended or broke (see `error`)
         ...
 
     def rewind(self) -> bool:  # files: back to the start (looping); False: cannot
-        ...
-
-    def set_keyframes_only(self, on: bool) -> None:  # standby: decode keyframes only
         ...
 
     def keyframe_interval_s(self) -> float | None:  # measured from keyframe timestamps
@@ -534,6 +532,7 @@ class OpenCVCapture:
     """A stream decoded by OpenCV's `VideoCapture` (full-size BGR): the older path."""
 
     decoder = "OpenCV"
+    keyframes_only_wanted = False  # OpenCV cannot change it on an open stream: ignored
 
     def __init__(self, cap: Any):
         self._cap = cap
@@ -552,9 +551,6 @@ class OpenCVCapture:
 
     def rewind(self) -> bool:
         return bool(self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0))
-
-    def set_keyframes_only(self, on: bool) -> None:
-        pass  # OpenCV cannot change it on an open stream (only by env at open)
 
     def keyframe_interval_s(self) -> float | None:
         return None

@@ -479,11 +479,13 @@ class Feed:
         period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
         next_due = last_ok = self._clock()
         first = True
-        standby = None
+        # The decoder takes standby from this flag at its next packet (set_standby keeps it
+        # current); here the flag only changes the pacing of a file.
+        cap.keyframes_only_wanted = self._standby
+        standby = self._standby
         while not self._stop.is_set():
             if self._standby != standby:
                 standby = self._standby
-                cap.set_keyframes_only(standby)
                 next_due = self._clock()  # keyframes of a paced file come far apart
             started = self._clock()
             picture = cap.read()
@@ -518,7 +520,7 @@ class Feed:
                 elif now - next_due > 1.0:
                     next_due = now  # fell far behind (CPU busy): do not try to catch up
             elif period and standby:  # a file's keyframes: at the pace they would come
-                if self._stop.wait(period * max(1.0, (self.keyframe_s or 1.0) / period)):
+                if self._stop.wait(max(period, self.keyframe_s or 1.0)):
                     return None
                 now = self._clock()
             self._deliver(picture, now)
