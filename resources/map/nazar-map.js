@@ -556,10 +556,47 @@
     L.DomEvent.stop(e);
     L.popup({className: 'nz-popup', closeButton: true})
       .setLatLng(e.latlng)
-      .setContent(el('div', 'nz-actions', [button('Raise an incident here', 'raise-here',
-                                                   function () { raiseAt(e.latlng); })]))
+      .setContent(el('div', 'nz-actions', [
+        button('Raise an incident here', 'raise-here', function () { raiseAt(e.latlng); }),
+        button('Copy coordinates', 'copy-coordinates', function () {
+          map.closePopup();
+          call('copyCoordinates', e.latlng.lat, e.latlng.lng);
+        })]))
       .openOn(map);
   }
+
+  // The coordinates under the pointer, always shown; a click on them copies them.
+  var cursorAt = null;
+  function coordsText(ll) { return ll.lat.toFixed(5) + ', ' + ll.lng.toFixed(5); }
+  function addCursorCoordinates() {
+    var Coords = L.Control.extend({
+      options: {position: 'bottomleft'},
+      onAdd: function () {
+        var box = el('div', 'leaflet-bar nz-coords', ['']);
+        box.title = 'Coordinates under the pointer (click: copy them)';
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.on(box, 'click', function (e) {
+          L.DomEvent.stop(e);
+          if (cursorAt) { call('copyCoordinates', cursorAt.lat, cursorAt.lng); }
+        });
+        return box;
+      }
+    });
+    var control = new Coords().addTo(map), pendingFrame = false;
+    map.on('mousemove', function (e) {
+      cursorAt = e.latlng;
+      if (pendingFrame) { return; }
+      pendingFrame = true;
+      L.Util.requestAnimFrame(function () {
+        pendingFrame = false;
+        control.getContainer().textContent = coordsText(cursorAt);
+      });
+    });
+  }
+  Nazar.cursorCoordinates = function () {
+    var box = document.querySelector('.nz-coords');
+    return box ? box.textContent : null;
+  };
 
   // ------------------------------------------------------------------------------------------
   // The incident: its point, uncertainty circle and search radius, and the cones of the
@@ -681,7 +718,7 @@
       if (!d.rings.length) { return; }
       layers.divisions.addLayer(L.polygon(d.rings, {
         renderer: renderers.areas, color: '#5b6470', weight: 2.5, opacity: 0.9,
-        fillColor: d.colour, fillOpacity: data.basemap.kind === 'builtin' ? 0.85 : 0.25,
+        fillColor: d.colour, fillOpacity: data.basemap.kind === 'builtin' ? 0.85 : (data.basemap.kind === 'vector' ? 0.1 : 0.25),
         interactive: false}));
       if (d.label) {
         layers.labels.addLayer(L.marker(d.label, {
@@ -738,10 +775,11 @@
   }
 
   // Coverage cones: only for the cameras in view, and only when there are not too many.
+  // Cones already drawn stay (a pan adds the new ones and drops those far out of view).
+  var coneOf = {};
   function updateCones() {
     var g = layers.coverage;
     if (!map.hasLayer(g)) { return; }
-    g.clearLayers();
     var b = map.getBounds().pad(0.3), inView = [];
     for (var i = 0; i < cams.length; i++) {
       var c = cams[i];
@@ -749,11 +787,19 @@
     }
     var note = document.querySelector('.nz-cone-note');
     if (note) { note.style.display = inView.length > CONE_LIMIT ? '' : 'none'; }
-    if (inView.length > CONE_LIMIT) { return; }
+    if (inView.length > CONE_LIMIT) { g.clearLayers(); coneOf = {}; return; }
+    var wanted = {};
     inView.forEach(function (c) {
-      g.addLayer(L.polygon(conePoints(c), {
-        renderer: renderers.cones, weight: 1, opacity: 0.7, fillOpacity: 0.18,
-        color: c.police ? '#2f5fb3' : '#9b3fb0', interactive: false}));
+      wanted[c.id] = true;
+      if (!coneOf[c.id]) {
+        coneOf[c.id] = L.polygon(conePoints(c), {
+          renderer: renderers.cones, weight: 1, opacity: 0.7, fillOpacity: 0.18,
+          color: c.police ? '#2f5fb3' : '#9b3fb0', interactive: false});
+        g.addLayer(coneOf[c.id]);
+      }
+    });
+    Object.keys(coneOf).forEach(function (id) {
+      if (!wanted[id]) { g.removeLayer(coneOf[id]); delete coneOf[id]; }
     });
   }
 
@@ -998,15 +1044,64 @@
     var col = pinColours(c);
     return {fill: col.fill, stroke: col.stroke, shape: col.shape, state: c.state};
   };
+  Nazar.basemapStats = function () {
+    var b = layers.basemap, pending = 0;
+    if (b && b._tiles) {
+      Object.keys(b._tiles).forEach(function (k) { if (!b._tiles[k].loaded) { pending++; } });
+    }
+    return {kind: data.basemap.kind, painted: basemapStats.painted, labels: basemapStats.labels,
+            tilesDrawn: basemapStats.tilesDrawn, pending: pending,
+            obstacles: basemapStats.obstacles || 0};
+  };
   Nazar.coneCount = function () { return layers.coverage.getLayers().length; };
   Nazar.map = function () { return map; };
 
   // ------------------------------------------------------------------------------------------
   // Start
   // ------------------------------------------------------------------------------------------
+  var basemapStats = {painted: {}, labels: {}, tilesDrawn: 0};
+  // The division and station names (DOM labels over the map) come first: the basemap's
+  // labeller sees each one as an obstacle at every zoom, so street and place names are placed
+  // around them instead of under them.
+  function keepAreaLabelsClear(layer) {
+    var labelers = layer.labelers, add = labelers.add;
+    function obstacles(index, z) {
+      layers.labels.eachLayer(function (m) {
+        var span = m._icon && m._icon.firstChild;
+        if (!span) { return; }
+        if (!m.nazarBox) {
+          if (!span.offsetWidth) { return; } // not shown at this zoom (station names < 13)
+          var r = span.getBoundingClientRect(), a = m._icon.getBoundingClientRect();
+          m.nazarBox = [r.left - a.left, r.top - a.top, r.width, r.height];
+          m.nazarMinZoom = m._icon.classList.contains('nz-label-st') ? 13 : 0;
+        }
+        if (z < m.nazarMinZoom) { return; }
+        var p = map.project(m.getLatLng(), z), b = m.nazarBox;
+        var box = {minX: p.x + b[0] - 2, minY: p.y + b[1] - 2,
+                   maxX: p.x + b[0] + b[2] + 2, maxY: p.y + b[1] + b[3] + 2};
+        index.insert({anchor: {x: p.x, y: p.y}, bboxes: [box], draw: function () {}}, -1,
+                     '0:0:0:nazar-areas');
+      });
+      basemapStats.obstacles = index.current.get('0:0:0:nazar-areas').size;
+    }
+    labelers.add = function (z, tiles) {
+      if (!labelers.labelers.has(z)) {
+        add.call(labelers, z, new Map());
+        if (map.hasLayer(layers.labels)) { obstacles(labelers.getIndex(z), z); }
+      }
+      return add.call(labelers, z, tiles);
+    };
+  }
   function basemap() {
     var b = data.basemap;
-    if (b.kind === 'tiles' || b.kind === 'mbtiles') {
+    if (b.kind === 'vector') {
+      layers.basemap = window.NazarBasemap.layer(b, basemapStats);
+      keepAreaLabelsClear(layers.basemap);
+      layers.basemap.addTo(map);
+      // protomaps-leaflet calls done() when a tile is painted: counted for the tests.
+      layers.basemap.on('tileload', function () { basemapStats.tilesDrawn++; });
+      map.getContainer().style.background = window.NazarBasemap.colours.background;
+    } else if (b.kind === 'tiles' || b.kind === 'mbtiles') {
       layers.basemap = L.tileLayer(b.url, {
         minZoom: 3, maxZoom: 20, maxNativeZoom: b.maxNativeZoom,
         attribution: '', crossOrigin: false}).addTo(map);
@@ -1064,6 +1159,7 @@
     pinLayer.addTo(map);
     status.phases.layers = performance.now() - t;
     addControls();
+    addCursorCoordinates();
     map.on('resize', fitHome);
     ['mousedown', 'wheel', 'keydown', 'touchstart'].forEach(function (t) {
       map.getContainer().addEventListener(t, function () { autoFit = false; }, true);
