@@ -678,8 +678,11 @@ def test_the_map_page_with_the_registry_leaves_no_file_behind(map_window, tmp_pa
     for d in (stale, ours, old_style, other):
         d.mkdir()
         (d / "map.html").write_text("registry")
+    not_a_page = tmp_path / f"{MAP_DIR_PREFIX}shot-clips"  # another program's, same prefix
+    not_a_page.mkdir()
+    (not_a_page / "clip.mp4").write_bytes(b"x")
     assert sorted(remove_stale_map_dirs(tmp_path)) == sorted([stale, old_style])
-    assert ours.exists() and other.exists()
+    assert ours.exists() and other.exists() and (not_a_page / "clip.mp4").exists()
 
 
 def test_the_bridge_refuses_wrongly_typed_calls(map_window, qtbot):

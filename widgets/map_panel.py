@@ -68,6 +68,8 @@ def remove_stale_map_dirs(temp_dir: Path | None = None) -> list[Path]:
             if pid_text.isdigit():
                 os.kill(int(pid_text), 0)  # that process still runs: its page, keep it
                 continue
+            if not (d / "map.html").is_file():
+                continue  # not one of ours (older Nazar versions left map.html in each)
         except ProcessLookupError:
             pass
         except (PermissionError, OSError):

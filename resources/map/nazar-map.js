@@ -572,7 +572,7 @@
     var Coords = L.Control.extend({
       options: {position: 'bottomleft'},
       onAdd: function () {
-        var box = el('div', 'leaflet-bar nz-coords', ['']);
+        var box = el('div', 'leaflet-bar nz-coords', ['lat, lon']);
         box.title = 'Coordinates under the pointer (click: copy them)';
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.on(box, 'click', function (e) {
