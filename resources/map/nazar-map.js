@@ -968,7 +968,7 @@
   Nazar.focusCamera = function (id) {
     var c = camById[id];
     if (!c) { return false; }
-    map.setView([c.lat, c.lon], Math.max(map.getZoom(), 17));
+    map.setView([c.lat, c.lon], Math.max(map.getZoom(), 17), {animate: false});
     setHighlight(id, false);
     openCard([c.lat, c.lon], cameraCard(c));
     return true;
