@@ -704,3 +704,54 @@ def test_the_bridge_refuses_wrongly_typed_calls(map_window, qtbot):
     qtbot.waitUntil(lambda: len(panel.bridge.rejected) >= before + 6, timeout=20000)
     assert emitted == []
     assert any("rectangle ('a', 'b', 'c', 'd')" in r for r in panel.bridge.rejected)
+
+
+def test_the_page_can_call_only_the_bridges_intended_methods(map_window, qtbot):
+    """[harden] the web channel publishes every public slot of the object it is given,
+    QObject's own too: the page's deleteLater() deleted the bridge (the map was dead until a
+    restart). The page now sees a small object whose only slots are the intended calls; a
+    deleteLater(), another inherited method, a signal or a rename from the page changes
+    nothing, and the next intended call still reaches Python."""
+    import shiboken6
+
+    reg = load_registry(DEMO_REGISTRY)
+    cam = next(iter(reg.cameras))
+    win, panel = map_window(view=[])
+    api = panel.page_api
+    box: list = []
+    panel.page.runJavaScript("""new QWebChannel(qt.webChannelTransport, function (ch) {
+        var b = ch.objects.nazar, names = [];
+        for (var k in b) {
+          if (typeof b[k] === 'function' && k.indexOf('(') > 0) { names.push(k); }
+        }
+        window.__published = names;
+        b.deleteLater();
+        b.objectName = 'not-nazar';
+        var call = function (method, args) {
+          ch.exec({type: QWebChannelMessageTypes.invokeMethod, object: 'nazar',
+                   method: method, args: args}, function () {});
+        };
+        call('destroyed()', []);             // a signal of QObject, as a method
+        call('_q_reregisterTimers', [0]);    // QObject's other (private) slot
+        call('openRequested', ['NO-SUCH']);  // the bridge's own signal, bypassing its checks
+        call('deleteLater()', []);
+        window.__attacked = true;
+    })""", 0, box.append)
+    qtbot.waitUntil(lambda: js(qtbot, panel, "window.__attacked === true"), timeout=20_000)
+    qtbot.waitUntil(lambda: "deleteLater() from the page" in panel.bridge.rejected,
+                    timeout=20_000)
+    assert shiboken6.isValid(api) and shiboken6.isValid(panel.bridge)
+    assert api.objectName() == "nazar"
+    assert any("objectName set to 'not-nazar'" in r for r in panel.bridge.rejected)
+    # What the page can call: the intended slots and QObject's deleteLater (refused above).
+    assert set(js(qtbot, panel, "window.__published")) == {
+        "openCamera(QVariant)", "selectCamera(QVariant)", "pickArea(QVariant,QVariant)",
+        "pickRect(QVariant,QVariant,QVariant,QVariant)", "raiseAt(QVariant,QVariant)",
+        "raiseAtSite(QVariant)", "pageReady(QVariant)", "pinsDrawn(QVariant,QVariant)",
+        "deleteLater()"}
+    assert cam not in win.model.visible()  # nothing reached the wall
+    # The channel still works: an intended call from the page reaches Python.
+    js(qtbot, panel, f"""(new QWebChannel(qt.webChannelTransport, function (ch) {{
+          ch.objects.nazar.openCamera({json.dumps(cam)});
+        }}), 1)""")
+    qtbot.waitUntil(lambda: cam in win.model.visible(), timeout=20_000)
