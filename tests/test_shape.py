@@ -202,8 +202,8 @@ def test_every_action_and_bridge_slot_reaches_a_command(window, qtbot):
         while QApplication.activeModalWidget() is not None:
             qtbot.wait(10)
         win.wall.setFocus()
-    # The map's bridge: every slot the page may call.
-    bridge = win.map_panel.bridge
+    # The map's bridge: every slot the page may call (on the object the page sees).
+    bridge = win.map_panel.page_api
     meta = bridge.metaObject()
     slots = {bytes(meta.method(i).name()).decode() for i in range(meta.methodOffset(),
                                                                   meta.methodCount())
