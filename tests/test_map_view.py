@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import re
 import os
 import subprocess
 import threading
@@ -760,3 +761,20 @@ def test_the_page_can_call_only_the_bridges_intended_methods(map_window, qtbot):
           ch.objects.nazar.openCamera({json.dumps(cam)});
         }}), 1)""")
     qtbot.waitUntil(lambda: cam in win.model.visible(), timeout=20_000)
+
+
+def test_the_object_on_the_web_channel_has_a_slot_for_each_call_the_page_makes():
+    """What the page calls (`call('name', ...)` in nazar-map.js) and what the web channel's
+    object offers are the same set: a new page call needs its slot on PageApi (the bridge's
+    own methods are not reachable from the page), and PageApi offers nothing unused."""
+    from PySide6.QtCore import QMetaMethod
+
+    from widgets.map_panel import PageApi
+
+    js_text = (mappage.RESOURCES / "nazar-map.js").read_text(encoding="utf-8")
+    called = set(re.findall(r"\bcall\('(\w+)'", js_text))
+    meta = PageApi.staticMetaObject
+    slots = {bytes(meta.method(i).name()).decode()
+             for i in range(meta.methodOffset(), meta.methodCount())
+             if meta.method(i).methodType() == QMetaMethod.MethodType.Slot}
+    assert called and slots == called
