@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="where demo clips are cached (default: $XDG_CACHE_HOME/nazar or "
                         "~/.cache/nazar)")
+    p.add_argument("--basemap", metavar="FILE|demo|builtin", default=None,
+                   help="the map's basemap: an MBTiles or PMTiles file (raster or vector, "
+                        "e.g. from ./nazar basemap build), 'demo' (the hand-drawn approximate "
+                        "Kolkata layer) or 'builtin' (areas only); default: the registry's "
+                        "map settings, and the demo layer for the bundled demo registry")
     p.add_argument("--api", action="store_true",
                    help="serve the dispatch API (CAP, incidents, state, /metrics); off by "
                         "default; needs the bearer token in the api-token file")
@@ -86,6 +91,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
+def choose_basemap(registry, args, log) -> None:
+    """--basemap over the registry's map settings; the bundled demo gets its hand-drawn
+    layer (built once with Debian's tilemaker, cached), else the built-in areas."""
+    import dataclasses
+
+    from app import basemap
+    choice = args.basemap
+    if choice is None:
+        is_demo = args.config.resolve() == DEFAULT_CONFIG.resolve()
+        if not (is_demo and not registry.map.tiles and registry.map.mbtiles is None):
+            return
+        choice = "demo"
+    if choice == "builtin":
+        registry.map = dataclasses.replace(registry.map, tiles=None, mbtiles=None)
+        return
+    attribution = registry.map.attribution
+    if choice == "demo":
+        try:
+            path = basemap.demo_basemap()
+        except (basemap.BasemapBuildError, OSError) as exc:
+            log.warning("map: the demo basemap is not available (%s); the built-in areas "
+                        "are shown", exc)
+            return
+        attribution = basemap.DEMO_ATTRIBUTION
+    else:
+        path = Path(choice).expanduser()
+        if not path.is_file():
+            log.error("map: --basemap %s: no such file; the registry's basemap is used", path)
+            return
+    registry.map = dataclasses.replace(registry.map, tiles=None, mbtiles=path,
+                                       attribution=attribution)
+    log.info("map: basemap %s", path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level,
@@ -103,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("registry: %s", problem)
     if not registry.cameras:
         log.warning("registry %s has no usable cameras", args.config)
+    choose_basemap(registry, args, log)
 
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if os.geteuid() == 0 and "--no-sandbox" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]:

@@ -212,6 +212,8 @@ class PageAssets:
     nazar_js: str
     nazar_css: str
     qwebchannel_js: str = QWEBCHANNEL_JS
+    # Vector basemaps only: the vendored renderer and Nazar's style for it.
+    vector_js: tuple[str, ...] = ()
 
     @classmethod
     def local(cls) -> PageAssets:
@@ -219,11 +221,13 @@ class PageAssets:
         return cls(leaflet_js=(leaflet / "leaflet.js").as_uri(),
                    leaflet_css=(leaflet / "leaflet.css").as_uri(),
                    nazar_js=(RESOURCES / "nazar-map.js").as_uri(),
-                   nazar_css=(RESOURCES / "nazar-map.css").as_uri())
+                   nazar_css=(RESOURCES / "nazar-map.css").as_uri(),
+                   vector_js=((RESOURCES / "vendor" / "protomaps-leaflet.js").as_uri(),
+                              (RESOURCES / "nazar-basemap.js").as_uri()))
 
     def urls(self) -> list[str]:
         return [self.leaflet_js, self.leaflet_css, self.nazar_js, self.nazar_css,
-                self.qwebchannel_js]
+                self.qwebchannel_js, *self.vector_js]
 
 
 def leaflet_dir() -> Path:
@@ -248,6 +252,9 @@ def build_html(data: dict, assets: PageAssets, title: str = "Nazar map") -> str:
     root.header.add_child(folium.CssLink(assets.nazar_css), name="nazar_css")
     root.header.add_child(folium.JavascriptLink(assets.qwebchannel_js), name="qwebchannel")
     root.header.add_child(folium.JavascriptLink(assets.nazar_js), name="nazar_js")
+    if data["basemap"]["kind"] == "vector":
+        for i, url in enumerate(assets.vector_js):
+            root.header.add_child(folium.JavascriptLink(url), name=f"nazar_vector_{i}")
     root.header.add_child(folium.Element(_CSP_PLACEHOLDER), name="csp")
     root.html.add_child(folium.Element(
         f'<script type="application/json" id="nazar-data">{script_json(data)}</script>'),
@@ -266,14 +273,15 @@ def _with_csp(html: str, data: dict) -> str:
     """Add a Content-Security-Policy: scripts only from local files, Qt's resources and the
     page's own inline scripts (by hash, so an injected inline handler such as `onerror=` would
     not run), no connections, images only from local files, MBTiles and the intranet tile
-    server."""
+    server. A vector basemap's renderer may fetch from the page's own tile scheme only."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest())
         .decode("ascii") + "'" for m in _INLINE_SCRIPT.finditer(html))
     csp = ("default-src 'none'; "
            f"script-src file: qrc: {hashes}; style-src file: 'unsafe-inline'; "
            f"img-src file: data: {MBTILES_SCHEME}: {_csp_tiles(data)}; "
-           "font-src file:; connect-src 'none'")
+           "font-src file:; connect-src "
+           + (f"{MBTILES_SCHEME}:" if data["basemap"]["kind"] == "vector" else "'none'"))
     meta = f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
     return html.replace(_CSP_PLACEHOLDER, meta, 1)
 

@@ -187,7 +187,8 @@ class MapConfig:
     """The map panel's basemap. Neither given: the built-in offline basemap."""
 
     tiles: str | None = None  # intranet tile server URL template with {z}/{x}/{y}
-    mbtiles: Path | None = None  # an offline MBTiles file, served by Nazar itself
+    mbtiles: Path | None = None  # an offline MBTiles or PMTiles file (raster or vector),
+    #                              served by Nazar itself
     attribution: str = ""
     center: Location | None = None
     zoom: int = 12
@@ -478,7 +479,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 _TOP_KEYS = ("version", "map", "divisions", "sites", "cameras", "relays")
 _RELAY_KEYS = ("id", "name", "address", "user", "password", "serves")
 _SERVES_KEYS = ("divisions", "sites", "cameras")
-_MAP_KEYS = ("tiles", "mbtiles", "attribution", "center", "zoom")
+_MAP_KEYS = ("tiles", "mbtiles", "pmtiles", "attribution", "center", "zoom")
 _DIVISION_KEYS = ("id", "name", "stations")
 _STATION_KEYS = ("id", "name", "location", "phone")
 _SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "location",
@@ -828,11 +829,18 @@ def _load_map(ck: _Checker, data: _Map, reg: Registry) -> None:
         if ck.base_dir is not None and not path.is_absolute():
             path = ck.base_dir / path
         if not path.is_file():
-            raise _Invalid(f"MBTiles file not found: {path}")
+            raise _Invalid(f"tile file not found: {path}")
         return path
 
     tiles = ck.get(m, "tiles", tiles_check, required=False, prefix="map", entity="map")
     mbtiles = ck.get(m, "mbtiles", mbtiles_check, required=False, prefix="map", entity="map")
+    pmtiles = ck.get(m, "pmtiles", mbtiles_check, required=False, prefix="map", entity="map")
+    if pmtiles is not None and pmtiles is not _MISSING:
+        if mbtiles is not None:
+            ck.add(ck.line_of(m, "pmtiles"), "map has both mbtiles and pmtiles: the mbtiles "
+                   "file is used", field="map.pmtiles", entity="map")
+        else:
+            mbtiles = pmtiles
     attribution = ck.get(m, "attribution", _text, required=False, default="", prefix="map",
                          entity="map")
     center = _location(ck, m, "center", required=False, entity="map")

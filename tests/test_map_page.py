@@ -346,8 +346,12 @@ def test_mbtiles_reader_flips_rows_and_checks_the_format(tmp_path):
     b = mbtiles.basemap_for(MapConfig(mbtiles=path), mb)
     assert (b.kind, b.url, b.max_native_zoom) == ("mbtiles", mbtiles.MBTILES_URL, 3)
     mb.close()
-    with pytest.raises(mbtiles.MBTilesError, match="pbf"):
-        mbtiles.MBTiles(make_mbtiles(tmp_path / "v.mbtiles", {}, fmt="pbf"))
+    with pytest.raises(mbtiles.MBTilesError, match="'svg' cannot be shown"):
+        mbtiles.MBTiles(make_mbtiles(tmp_path / "v.mbtiles", {}, fmt="svg"))
+    vector = mbtiles.MBTiles(make_mbtiles(tmp_path / "vec.mbtiles", {}, fmt="pbf"))
+    assert vector.vector and mbtiles.basemap_for(MapConfig(mbtiles=tmp_path / "vec.mbtiles"),
+                                                 vector).kind == "vector"
+    vector.close()
     (tmp_path / "junk.mbtiles").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(mbtiles.MBTilesError):
         mbtiles.MBTiles(tmp_path / "junk.mbtiles")

@@ -684,8 +684,11 @@ def test_the_map_page_with_the_registry_leaves_no_file_behind(map_window, tmp_pa
     for d in (stale, ours, old_style, other):
         d.mkdir()
         (d / "map.html").write_text("registry")
+    not_a_page = tmp_path / f"{MAP_DIR_PREFIX}shot-clips"  # another program's, same prefix
+    not_a_page.mkdir()
+    (not_a_page / "clip.mp4").write_bytes(b"x")
     assert sorted(remove_stale_map_dirs(tmp_path)) == sorted([stale, old_style])
-    assert ours.exists() and other.exists()
+    assert ours.exists() and other.exists() and (not_a_page / "clip.mp4").exists()
 
 
 def test_the_bridge_refuses_wrongly_typed_calls(map_window, qtbot):
@@ -753,6 +756,7 @@ def test_the_page_can_call_only_the_bridges_intended_methods(map_window, qtbot):
     assert set(js(qtbot, panel, "window.__published")) == {
         "openCamera(QVariant)", "selectCamera(QVariant)", "pickArea(QVariant,QVariant)",
         "pickRect(QVariant,QVariant,QVariant,QVariant)", "raiseAt(QVariant,QVariant)",
+        "copyCoordinates(QVariant,QVariant)",
         "raiseAtSite(QVariant)", "pageReady(QVariant)", "pinsDrawn(QVariant,QVariant)",
         "deleteLater()"}
     assert cam not in win.model.visible()  # nothing reached the wall
@@ -769,12 +773,15 @@ def test_the_object_on_the_web_channel_has_a_slot_for_each_call_the_page_makes()
     own methods are not reachable from the page), and PageApi offers nothing unused."""
     from PySide6.QtCore import QMetaMethod
 
-    from widgets.map_panel import PageApi
+    from app.registry import Registry
+    from widgets.map_panel import MapBridge, PageApi
 
     js_text = (mappage.RESOURCES / "nazar-map.js").read_text(encoding="utf-8")
     called = set(re.findall(r"\bcall\('(\w+)'", js_text))
-    meta = PageApi.staticMetaObject
+    bridge = MapBridge(Registry(path=None))
+    meta = PageApi(bridge).metaObject()
     slots = {bytes(meta.method(i).name()).decode()
              for i in range(meta.methodOffset(), meta.methodCount())
              if meta.method(i).methodType() == QMetaMethod.MethodType.Slot}
     assert called and slots == called
+    bridge.deleteLater()

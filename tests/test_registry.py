@@ -366,7 +366,7 @@ def test_map_section(write_yaml, tmp_path):
     reg = load_registry(write_yaml(registry_text(GOOD_POLICE, extra_top=bad)))
     got = {p.field: p.message for p in reg.problems}
     assert "needs {z}, {x} and {y}" in got["map.tiles"]
-    assert "MBTiles file not found" in got["map.mbtiles"]
+    assert "tile file not found" in got["map.mbtiles"]
     assert reg.map.tiles is None and reg.map.mbtiles is None  # falls back to built-in
     assert "KP-1" in reg.cameras
 

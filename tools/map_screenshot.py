@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/map_screenshot.py docs/map.png
     .venv/bin/python tools/map_screenshot.py docs/alarm.png --alarm   # a fire at South City Mall
+    .venv/bin/python tools/map_screenshot.py docs/map-demo.png --wide # the demo's basemap, zoom 13
 
 Runs the demo wall (3x3, the default first view) with the map dock attached the way
 MainWindow will attach it (`widgets.map_dock.attach_map_dock`), waits until the map page is up
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 W, H = 1920, 1080
 
 
-def child(ready_file: Path, alarm: bool = False) -> int:
+def child(ready_file: Path, alarm: bool = False, wide: bool = False) -> int:
     """Inside the X server: the window, then write `ready_file` when it is worth a picture."""
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if os.geteuid() == 0 and "--no-sandbox" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]:
@@ -38,11 +39,18 @@ def child(ready_file: Path, alarm: bool = False) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    import argparse
+    import logging
+
+    import main as nazar_main
     register_schemes()  # before the QApplication, as main.py does
     app = QApplication(sys.argv[:1])
     reg = load_registry(ROOT / "cameras.yaml")
+    # The basemap ./nazar demo shows (the hand-drawn demo layer).
+    nazar_main.choose_basemap(reg, argparse.Namespace(config=nazar_main.DEFAULT_CONFIG,
+                                                      basemap=None), logging.getLogger("shot"))
     model = WallModel(layout=LAYOUTS["3x3"], view=reg.default_view(9))
-    feeds = FeedManager(cache_dir=Path(tempfile.gettempdir()) / "nazar-map-shot-clips")
+    feeds = FeedManager(cache_dir=Path(tempfile.gettempdir()) / "nazar-shot-clips")
     win = MainWindow(reg, model, feeds)
     panel = attach_map_dock(win)
     win.setGeometry(0, 0, W, H)
@@ -64,8 +72,14 @@ def child(ready_file: Path, alarm: bool = False) -> int:
             if alarm:  # the incident as the map shows it, the wall beside it
                 QTimer.singleShot(3000, lambda: ready_file.write_text("ready"))
                 return
-            # Central Kolkata, the legend open and one site's card.
             panel.call_js("Nazar.stopAutoFit")
+            if wide:  # the river, the bridges and the main roads under the areas
+                panel.page.runJavaScript(
+                    "Nazar.map().setView([22.552, 88.352], 13, {animate: false});")
+                panel.highlight_camera(win.wall.selected_camera(), pan=False)
+                QTimer.singleShot(3000, lambda: ready_file.write_text("ready"))
+                return
+            # Central Kolkata, the legend open and one site's card.
             panel.page.runJavaScript(
                 "Nazar.map().setView([22.553, 88.364], 14, {animate: false});"
                 "document.querySelector('.nz-legend .nz-box-title').click();")
@@ -84,9 +98,11 @@ def child(ready_file: Path, alarm: bool = False) -> int:
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        return child(Path(sys.argv[2]), alarm="--alarm" in sys.argv[3:])
+        return child(Path(sys.argv[2]), alarm="--alarm" in sys.argv[3:],
+                     wide="--wide" in sys.argv[3:])
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/map.png")
     alarm = "--alarm" in sys.argv[2:]
+    wide = "--wide" in sys.argv[2:]
     import cv2
 
     from tests.support.xvfb import Xvfb
@@ -95,7 +111,8 @@ def main() -> int:
         ready = Path(tmp) / "ready"
         env = dict(os.environ, DISPLAY=x.display, QT_QPA_PLATFORM="xcb")
         proc = subprocess.Popen([sys.executable, __file__, "--child", str(ready),
-                                 *(["--alarm"] if alarm else [])], env=env)
+                                 *(["--alarm"] if alarm else []),
+                                 *(["--wide"] if wide else [])], env=env)
         try:
             deadline = time.monotonic() + 110
             while not ready.exists():

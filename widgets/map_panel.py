@@ -30,7 +30,7 @@ from pathlib import Path
 from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QEvent, QIODevice,
                             QModelIndex, QObject, Qt, QUrl, Signal, Slot)
 import shiboken6
-from PySide6.QtGui import QCloseEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile, QWebEngineSettings,
                                      QWebEngineUrlRequestInfo, QWebEngineUrlRequestInterceptor,
@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLine
 
 from app import labels, mappage, places
 from app.health import state_changes
-from app.mbtiles import MBTILES_SCHEME, Basemap, MBTiles, MBTilesError, basemap_for, tile_host
+from app.mbtiles import (MBTILES_SCHEME, Basemap, MBTiles, MBTilesError, PMTiles, basemap_for,
+                         open_tiles, tile_host)
 from app.registry import Registry
 from app.search import AREA_KINDS, KINDS, SearchEntry, SearchService
 
@@ -67,6 +68,8 @@ def remove_stale_map_dirs(temp_dir: Path | None = None) -> list[Path]:
             if pid_text.isdigit():
                 os.kill(int(pid_text), 0)  # that process still runs: its page, keep it
                 continue
+            if not (d / "map.html").is_file():
+                continue  # not one of ours (older Nazar versions left map.html in each)
         except ProcessLookupError:
             pass
         except (PermissionError, OSError):
@@ -87,8 +90,12 @@ def register_schemes() -> bool:
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     # Local: the map page is a local file, and Chromium lets local pages load only local
     # schemes while remote access is off.
+    # Fetch and CORS: the vector basemap's renderer fetches its tiles (raster tiles are
+    # plain <img> loads).
     scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme
-                    | QWebEngineUrlScheme.Flag.LocalScheme)
+                    | QWebEngineUrlScheme.Flag.LocalScheme
+                    | QWebEngineUrlScheme.Flag.CorsEnabled
+                    | QWebEngineUrlScheme.Flag.FetchApiAllowed)
     QWebEngineUrlScheme.registerScheme(scheme)
     return True
 
@@ -140,9 +147,9 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
 
 
 class MBTilesHandler(QWebEngineUrlSchemeHandler):
-    """Serves `mbtiles://tiles/{z}/{x}/{y}` from an MBTiles file."""
+    """Serves `mbtiles://tiles/{z}/{x}/{y}` from an MBTiles or PMTiles file."""
 
-    def __init__(self, tiles: MBTiles, parent: QObject | None = None):
+    def __init__(self, tiles: MBTiles | PMTiles, parent: QObject | None = None):
         super().__init__(parent)
         self.tiles = tiles
         self.served: list[tuple[int, int, int]] = []
@@ -155,15 +162,27 @@ class MBTilesHandler(QWebEngineUrlSchemeHandler):
         except ValueError:
             job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
             return
-        data = self.tiles.tile(z, x, y)
+        try:
+            data = self.tiles.tile(z, x, y)
+        except Exception as exc:  # a damaged file: that tile is missing, the map stays up
+            log.warning("map: tile %s/%s/%s of %s unreadable: %s", z, x, y, self.tiles.path, exc)
+            data = None
         if data is None:
             self.missing += 1
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-            return
+            if not self.tiles.vector:
+                job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+                return
+            # A vector tile with nothing in it is an empty one (a failed fetch() of a
+            # custom scheme would leave the renderer waiting for that tile).
+            data = b""
         self.served.append((z, x, y))
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        # The page is a local file (an opaque origin): its fetch() of a vector tile is
+        # cross-origin. The tiles are the page's own, on this machine.
+        job.setAdditionalResponseHeaders({QByteArray(b"Access-Control-Allow-Origin"):
+                                          QByteArray(b"*")})
         job.reply(self.tiles.mime.encode("ascii"), buf)
 
 
@@ -211,6 +230,7 @@ class MapBridge(QObject):
     loaded = Signal(int)  # pins on the page
     drawn = Signal(int, float)  # pins, ms from start to the first paint
     raiseRequested = Signal(float, float, str)  # lat, lon, site id ("" for a point)
+    copyRequested = Signal(float, float)  # lat, lon
 
     def __init__(self, registry: Registry, parent: QObject | None = None):
         super().__init__(parent)
@@ -267,6 +287,13 @@ class MapBridge(QObject):
         v = self._numbers(lat, lon)
         if v is not None and -90 <= v[0] <= 90 and -180 <= v[1] <= 180:
             self.raiseRequested.emit(v[0], v[1], "")
+        else:
+            self._reject(f"point {(lat, lon)!r}")
+
+    def copyCoordinates(self, lat: object, lon: object) -> None:  # noqa: N802
+        v = self._numbers(lat, lon)
+        if v is not None and -90 <= v[0] <= 90 and -180 <= v[1] <= 180:
+            self.copyRequested.emit(v[0], v[1])
         else:
             self._reject(f"point {(lat, lon)!r}")
 
@@ -347,6 +374,10 @@ class PageApi(QObject):
     def raiseAtSite(self, site_id: object) -> None:  # noqa: N802
         self._bridge.raiseAtSite(site_id)
 
+    @Slot("QVariant", "QVariant")
+    def copyCoordinates(self, lat: object, lon: object) -> None:  # noqa: N802
+        self._bridge.copyCoordinates(lat, lon)
+
     @Slot("QVariant")
     def pageReady(self, pins: object) -> None:  # noqa: N802
         self._bridge.pageReady(pins)
@@ -426,6 +457,7 @@ class MapPanel(QWidget):
         self._latest: dict[str, str] = {}  # what the poller said last
         self.last_pick: tuple[str, list[str]] | None = None
         self.last_rect: tuple[float, float, float, float] | None = None
+        self.last_copied: str | None = None
 
         # Search and area list.
         self.search = QLineEdit(self)
@@ -502,6 +534,7 @@ class MapPanel(QWidget):
 
         self.bridge.openRequested.connect(self.cameraOpenRequested)
         self.bridge.raiseRequested.connect(self.raiseRequested)
+        self.bridge.copyRequested.connect(self.copy_coordinates)
         self.bridge.selected.connect(self.cameraSelected)
         self.bridge.areaRequested.connect(self.pick_area)
         self.bridge.rectRequested.connect(self.pick_rect)
@@ -526,7 +559,7 @@ class MapPanel(QWidget):
             log.error("map: %s", problem)
             return basemap_for(cfg, None, problem)
         try:
-            tiles = MBTiles(cfg.mbtiles)
+            tiles = open_tiles(cfg.mbtiles)
         except MBTilesError as exc:
             log.error("map: %s", exc)
             return basemap_for(cfg, None, str(exc))
@@ -598,6 +631,16 @@ class MapPanel(QWidget):
     def _on_drawn(self, pins: int, ms: float) -> None:
         self.draw_ms = ms
         self.pinsDrawn.emit(pins, ms)
+
+    def copy_coordinates(self, lat: float, lon: float) -> str:
+        """Put "lat, lon" on the clipboard (for a raise at a point, a message, a call)."""
+        text = f"{lat:.6f}, {lon:.6f}"
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(text)
+        self.last_copied = text
+        self._set_status(f"Copied the coordinates {text}")
+        return text
 
     def _set_status(self, text: str) -> None:
         self.status.setText(text)

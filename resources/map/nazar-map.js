@@ -4,7 +4,8 @@
  * Rules of this file:
  *  - registry text (names, owners, addresses...) only ever reaches the DOM as textContent
  *    (the el() helper below); never innerHTML, never an HTML string handed to Leaflet;
- *  - cameras are canvas circle/square markers in one interactive canvas (10,000 stay fast);
+ *  - cameras are circle/square pins drawn into canvas tiles (10,000 stay fast; a pan draws
+ *    only the new tiles), found under the pointer through the same per-tile buckets;
  *  - Python calls the functions on window.Nazar (arguments JSON-escaped by app.mappage.js_call);
  *    the page calls Python only through the bridge object's slots, with ids it was given.
  */
@@ -249,31 +250,176 @@
     });
   }
 
-  function pinStyle(c) {
-    return {
-      renderer: renderers.pins, radius: 6, weight: 2, opacity: 1, fillOpacity: 1,
-      color: c.police ? POLICE_STROKE : PRIVATE_STROKE,
-      fillColor: STATE_COLOURS[c.state] || STATE_COLOURS.idle,
-      shape: c.police ? 'circle' : 'square', bubblingMouseEvents: false, interactive: true,
-      dx: c.dx || 0, dy: c.dy || 0
-    };
+  // Camera pins are drawn into canvas tiles (a Leaflet GridLayer), not as 10,000 Leaflet
+  // layers: a pan draws only the tiles that come into view, a state change redraws only the
+  // tiles its pin touches, and a pin is found under the pointer through the same buckets.
+  var PIN_R = 6, PIN_W = 2, PIN_HIT = 10, PIN_MARGIN = 10, TILE = 256;
+  var pinIndexes = {}, pinSprites = {}, pinLayer = null, pinRedraw = null, pinHover = null;
+
+  function pinShown(c) {
+    return map.hasLayer(c.police ? layers.police : layers['private']);
+  }
+  function pinColours(c) {
+    return {fill: STATE_COLOURS[c.state] || STATE_COLOURS.idle,
+            stroke: c.police ? POLICE_STROKE : PRIVATE_STROKE,
+            shape: c.police ? 'circle' : 'square'};
+  }
+  // Each camera's pixel point at zoom z, and which tiles (with a margin) it touches.
+  function pinIndex(z) {
+    var ix = pinIndexes[z];
+    if (ix) { return ix; }
+    var n = cams.length, xs = new Float64Array(n), ys = new Float64Array(n), buckets = {};
+    for (var i = 0; i < n; i++) {
+      var c = cams[i], p = map.project([c.lat, c.lon], z);
+      var x = xs[i] = p.x + (c.dx || 0), y = ys[i] = p.y + (c.dy || 0);
+      var tx1 = Math.floor((x + PIN_MARGIN) / TILE), ty1 = Math.floor((y + PIN_MARGIN) / TILE);
+      for (var tx = Math.floor((x - PIN_MARGIN) / TILE); tx <= tx1; tx++) {
+        for (var ty = Math.floor((y - PIN_MARGIN) / TILE); ty <= ty1; ty++) {
+          var k = tx + ':' + ty;
+          (buckets[k] || (buckets[k] = [])).push(i);
+        }
+      }
+    }
+    return (pinIndexes[z] = {xs: xs, ys: ys, buckets: buckets});
+  }
+  function pinSprite(c, dpr) {
+    var col = pinColours(c), key = col.shape + col.stroke + col.fill + dpr;
+    var sp = pinSprites[key];
+    if (sp) { return sp; }
+    var half = PIN_R + PIN_W, size = Math.ceil((2 * half + 2) * dpr);
+    var cv = document.createElement('canvas');
+    cv.width = cv.height = size;
+    var ctx = cv.getContext('2d');
+    ctx.scale(dpr, dpr);
+    ctx.translate(half + 1, half + 1);
+    ctx.beginPath();
+    if (col.shape === 'square') { ctx.rect(-PIN_R, -PIN_R, 2 * PIN_R, 2 * PIN_R); }
+    else { ctx.arc(0, 0, PIN_R, 0, Math.PI * 2, false); }
+    ctx.fillStyle = col.fill;
+    ctx.fill();
+    ctx.lineWidth = PIN_W;
+    ctx.strokeStyle = col.stroke;
+    ctx.stroke();
+    return (pinSprites[key] = {canvas: cv, half: half + 1});
+  }
+  function drawPinTile(tile, coords) {
+    var dpr = window.devicePixelRatio || 1, ix = pinIndex(coords.z);
+    if (tile.width !== TILE * dpr) { tile.width = tile.height = TILE * dpr; }
+    var ctx = tile.getContext('2d');
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, tile.width, tile.height);
+    var list = (ix.buckets[coords.x + ':' + coords.y] || []).filter(function (i) {
+      return pinShown(cams[i]);
+    });
+    // Cameras on the wall are drawn over the others.
+    list.sort(function (a, b) {
+      return ((cams[a].state !== 'idle') - (cams[b].state !== 'idle')) || a - b;
+    });
+    var ox = coords.x * TILE, oy = coords.y * TILE;
+    list.forEach(function (i) {
+      var sp = pinSprite(cams[i], dpr);
+      ctx.drawImage(sp.canvas, Math.round((ix.xs[i] - ox - sp.half) * dpr),
+                    Math.round((ix.ys[i] - oy - sp.half) * dpr));
+    });
+    tile.nazarDrawn = list;
+  }
+  function redrawPins(ids) {
+    if (!pinLayer || !pinLayer._map) { return; }
+    var z = pinLayer._tileZoom, keys = null;
+    if (ids) {
+      var ix = pinIndex(z);
+      keys = {};
+      ids.forEach(function (i) {
+        var tx1 = Math.floor((ix.xs[i] + PIN_MARGIN) / TILE);
+        var ty1 = Math.floor((ix.ys[i] + PIN_MARGIN) / TILE);
+        for (var tx = Math.floor((ix.xs[i] - PIN_MARGIN) / TILE); tx <= tx1; tx++) {
+          for (var ty = Math.floor((ix.ys[i] - PIN_MARGIN) / TILE); ty <= ty1; ty++) {
+            keys[tx + ':' + ty] = true;
+          }
+        }
+      });
+    }
+    Object.keys(pinLayer._tiles).forEach(function (k) {
+      var t = pinLayer._tiles[k];
+      if (t.coords.z === z && (!keys || keys[t.coords.x + ':' + t.coords.y])) {
+        drawPinTile(t.el, t.coords);
+      }
+    });
+  }
+  // Redraws are gathered into one per animation frame.
+  function redrawPinsSoon(ids) {
+    if (!pinRedraw) {
+      pinRedraw = {all: false, ids: {}};
+      L.Util.requestAnimFrame(function () {
+        var r = pinRedraw;
+        pinRedraw = null;
+        redrawPins(r.all ? null : Object.keys(r.ids).map(Number));
+      });
+    }
+    if (ids) { ids.forEach(function (i) { pinRedraw.ids[i] = true; }); } else { pinRedraw.all = true; }
+  }
+  // The camera whose pin is under a point of the map's container (the one drawn on top).
+  function pinAt(containerPoint) {
+    var z = map.getZoom();
+    if (z !== Math.round(z) || !pinLayer) { return null; }
+    var ix = pinIndex(z);
+    var p = map.containerPointToLayerPoint(containerPoint).add(map.getPixelOrigin());
+    var list = ix.buckets[Math.floor(p.x / TILE) + ':' + Math.floor(p.y / TILE)] || [];
+    var best = null, bestKey = null;
+    list.forEach(function (i) {
+      var c = cams[i], dx = ix.xs[i] - p.x, dy = ix.ys[i] - p.y, d2 = dx * dx + dy * dy;
+      if (d2 > PIN_HIT * PIN_HIT || !pinShown(c)) { return; }
+      var key = [c.state !== 'idle' ? 0 : 1, d2, -i];
+      if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] &&
+          (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+        best = c;
+        bestKey = key;
+      }
+    });
+    return best;
   }
 
   function addPins() {
-    layers.police = L.featureGroup();
-    layers['private'] = L.featureGroup();
-    cams.forEach(function (c) {
-      var m = new Pin([c.lat, c.lon], pinStyle(c));
-      m.nazarId = c.id;
-      c.pin = m;
-      (c.police ? layers.police : layers['private']).addLayer(m);
+    // The two groups stay empty: each one on the map means "show these pins".
+    layers.police = L.layerGroup();
+    layers['private'] = L.layerGroup();
+    var PinLayer = L.GridLayer.extend({
+      createTile: function (coords) {
+        var t = L.DomUtil.create('canvas', 'leaflet-tile nz-pin-tile');
+        drawPinTile(t, coords);
+        return t;
+      }
     });
-    [layers.police, layers['private']].forEach(function (g) {
-      g.on('click', function (e) { L.DomEvent.stop(e); selectCamera(e.layer.nazarId, false); });
-      g.on('dblclick', function (e) { L.DomEvent.stop(e); openCamera(e.layer.nazarId); });
-      g.on('mouseover', function (e) { showTip(e.layer.getLatLng(), camTip(camById[e.layer.nazarId])); });
-      g.on('mouseout', hideTip);
+    pinLayer = new PinLayer({pane: 'nazarPins', tileSize: TILE, updateWhenIdle: false,
+                             updateWhenZooming: false, keepBuffer: 2, minZoom: 0, maxZoom: 22,
+                             noWrap: true});
+    map.on('layeradd layerremove', function (e) {
+      if (e.layer === layers.police || e.layer === layers['private']) { redrawPinsSoon(null); }
     });
+    // Pins come before the areas and sites under them: listened to on the way down.
+    var box = map.getContainer();
+    function ours(e) {
+      return e.button === 0 && !e.shiftKey && !drawMode && !(map.dragging && map.dragging.moved()) &&
+        (e.target === box || box.querySelector('.leaflet-map-pane').contains(e.target));
+    }
+    box.addEventListener('click', function (e) {
+      if (!ours(e)) { return; }
+      var c = pinAt(map.mouseEventToContainerPoint(e));
+      if (c) { e.stopPropagation(); e.preventDefault(); selectCamera(c.id, false); }
+    }, true);
+    box.addEventListener('dblclick', function (e) {
+      if (!ours(e)) { return; }
+      var c = pinAt(map.mouseEventToContainerPoint(e));
+      if (c) { e.stopPropagation(); e.preventDefault(); openCamera(c.id); }
+    }, true);
+    box.addEventListener('mousemove', function (e) {
+      var c = drawStart ? null : pinAt(map.mouseEventToContainerPoint(e));
+      if (c === pinHover) { return; }
+      pinHover = c;
+      L.DomUtil[c ? 'addClass' : 'removeClass'](box, 'nz-over-pin');
+      if (c) { showTip([c.lat, c.lon], camTip(c)); } else { hideTip(); }
+    }, true);
+    map.on('zoomstart', function () { pinHover = null; hideTip(); });
   }
 
   function camTip(c) {
@@ -410,10 +556,47 @@
     L.DomEvent.stop(e);
     L.popup({className: 'nz-popup', closeButton: true})
       .setLatLng(e.latlng)
-      .setContent(el('div', 'nz-actions', [button('Raise an incident here', 'raise-here',
-                                                   function () { raiseAt(e.latlng); })]))
+      .setContent(el('div', 'nz-actions', [
+        button('Raise an incident here', 'raise-here', function () { raiseAt(e.latlng); }),
+        button('Copy coordinates', 'copy-coordinates', function () {
+          map.closePopup();
+          call('copyCoordinates', e.latlng.lat, e.latlng.lng);
+        })]))
       .openOn(map);
   }
+
+  // The coordinates under the pointer, always shown; a click on them copies them.
+  var cursorAt = null;
+  function coordsText(ll) { return ll.lat.toFixed(5) + ', ' + ll.lng.toFixed(5); }
+  function addCursorCoordinates() {
+    var Coords = L.Control.extend({
+      options: {position: 'bottomleft'},
+      onAdd: function () {
+        var box = el('div', 'leaflet-bar nz-coords', ['lat, lon']);
+        box.title = 'Coordinates under the pointer (click: copy them)';
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.on(box, 'click', function (e) {
+          L.DomEvent.stop(e);
+          if (cursorAt) { call('copyCoordinates', cursorAt.lat, cursorAt.lng); }
+        });
+        return box;
+      }
+    });
+    var control = new Coords().addTo(map), pendingFrame = false;
+    map.on('mousemove', function (e) {
+      cursorAt = e.latlng;
+      if (pendingFrame) { return; }
+      pendingFrame = true;
+      L.Util.requestAnimFrame(function () {
+        pendingFrame = false;
+        control.getContainer().textContent = coordsText(cursorAt);
+      });
+    });
+  }
+  Nazar.cursorCoordinates = function () {
+    var box = document.querySelector('.nz-coords');
+    return box ? box.textContent : null;
+  };
 
   // ------------------------------------------------------------------------------------------
   // The incident: its point, uncertainty circle and search radius, and the cones of the
@@ -535,7 +718,7 @@
       if (!d.rings.length) { return; }
       layers.divisions.addLayer(L.polygon(d.rings, {
         renderer: renderers.areas, color: '#5b6470', weight: 2.5, opacity: 0.9,
-        fillColor: d.colour, fillOpacity: data.basemap.kind === 'builtin' ? 0.85 : 0.25,
+        fillColor: d.colour, fillOpacity: data.basemap.kind === 'builtin' ? 0.85 : (data.basemap.kind === 'vector' ? 0.1 : 0.25),
         interactive: false}));
       if (d.label) {
         layers.labels.addLayer(L.marker(d.label, {
@@ -592,10 +775,11 @@
   }
 
   // Coverage cones: only for the cameras in view, and only when there are not too many.
+  // Cones already drawn stay (a pan adds the new ones and drops those far out of view).
+  var coneOf = {};
   function updateCones() {
     var g = layers.coverage;
     if (!map.hasLayer(g)) { return; }
-    g.clearLayers();
     var b = map.getBounds().pad(0.3), inView = [];
     for (var i = 0; i < cams.length; i++) {
       var c = cams[i];
@@ -603,17 +787,23 @@
     }
     var note = document.querySelector('.nz-cone-note');
     if (note) { note.style.display = inView.length > CONE_LIMIT ? '' : 'none'; }
-    if (inView.length > CONE_LIMIT) { return; }
+    if (inView.length > CONE_LIMIT) { g.clearLayers(); coneOf = {}; return; }
+    var wanted = {};
     inView.forEach(function (c) {
-      g.addLayer(L.polygon(conePoints(c), {
-        renderer: renderers.cones, weight: 1, opacity: 0.7, fillOpacity: 0.18,
-        color: c.police ? '#2f5fb3' : '#9b3fb0', interactive: false}));
+      wanted[c.id] = true;
+      if (!coneOf[c.id]) {
+        coneOf[c.id] = L.polygon(conePoints(c), {
+          renderer: renderers.cones, weight: 1, opacity: 0.7, fillOpacity: 0.18,
+          color: c.police ? '#2f5fb3' : '#9b3fb0', interactive: false});
+        g.addLayer(coneOf[c.id]);
+      }
+    });
+    Object.keys(coneOf).forEach(function (id) {
+      if (!wanted[id]) { g.removeLayer(coneOf[id]); delete coneOf[id]; }
     });
   }
 
-  function layerShown(c) {
-    return map.hasLayer(c.police ? layers.police : layers['private']);
-  }
+  function layerShown(c) { return pinShown(c); }
 
   // ------------------------------------------------------------------------------------------
   // Controls: layers, legend, area drawing, notes
@@ -762,14 +952,14 @@
   // The API Python calls (through app.mapdata.js_call)
   // ------------------------------------------------------------------------------------------
   Nazar.setStates = function (states) {
+    var changed = [];
     Object.keys(states).forEach(function (id) {
       var c = camById[id];
       if (!c) { return; }
-      c.state = STATE_COLOURS[states[id]] ? states[id] : 'idle';
-      c.pin.setStyle({fillColor: STATE_COLOURS[c.state]});
-      // Cameras on the wall are drawn over the others.
-      if (c.state !== 'idle' && map.hasLayer(c.pin)) { c.pin.bringToFront(); }
+      var state = STATE_COLOURS[states[id]] ? states[id] : 'idle';
+      if (state !== c.state) { c.state = state; changed.push(c.index); }
     });
+    if (changed.length) { redrawPinsSoon(changed); }
   };
 
   Nazar.highlight = function (id, pan) { setHighlight(id, !!pan); return highlighted; };
@@ -836,20 +1026,32 @@
     });
     return out;
   };
-  Nazar.pinCount = function () {
-    return layers.police.getLayers().length + layers['private'].getLayers().length;
-  };
-  Nazar.drawnPins = function () {
-    var n = 0, r = renderers.pins;
-    for (var order = r._drawFirst; order; order = order.next) {
-      if (order.layer.nazarId) { n++; }
-    }
+  Nazar.pinCount = function () { return cams.length; };
+  Nazar.drawnPins = function () { // cameras painted in the tiles of the current zoom
+    var seen = {}, n = 0;
+    if (!pinLayer || !pinLayer._map) { return 0; }
+    Object.keys(pinLayer._tiles).forEach(function (k) {
+      var t = pinLayer._tiles[k];
+      if (t.coords.z !== pinLayer._tileZoom) { return; }
+      (t.el.nazarDrawn || []).forEach(function (i) { if (!seen[i]) { seen[i] = true; n++; } });
+    });
     return n;
   };
+  Nazar.pinAt = function (x, y) { var c = pinAt(L.point(x, y)); return c ? c.id : null; };
   Nazar.pinStyle = function (id) {
     var c = camById[id];
-    return c ? {fill: c.pin.options.fillColor, stroke: c.pin.options.color,
-                shape: c.pin.options.shape, state: c.state} : null;
+    if (!c) { return null; }
+    var col = pinColours(c);
+    return {fill: col.fill, stroke: col.stroke, shape: col.shape, state: c.state};
+  };
+  Nazar.basemapStats = function () {
+    var b = layers.basemap, pending = 0;
+    if (b && b._tiles) {
+      Object.keys(b._tiles).forEach(function (k) { if (!b._tiles[k].loaded) { pending++; } });
+    }
+    return {kind: data.basemap.kind, painted: basemapStats.painted, labels: basemapStats.labels,
+            tilesDrawn: basemapStats.tilesDrawn, pending: pending,
+            obstacles: basemapStats.obstacles || 0};
   };
   Nazar.coneCount = function () { return layers.coverage.getLayers().length; };
   Nazar.map = function () { return map; };
@@ -857,9 +1059,49 @@
   // ------------------------------------------------------------------------------------------
   // Start
   // ------------------------------------------------------------------------------------------
+  var basemapStats = {painted: {}, labels: {}, tilesDrawn: 0};
+  // The division and station names (DOM labels over the map) come first: the basemap's
+  // labeller sees each one as an obstacle at every zoom, so street and place names are placed
+  // around them instead of under them.
+  function keepAreaLabelsClear(layer) {
+    var labelers = layer.labelers, add = labelers.add;
+    function obstacles(index, z) {
+      layers.labels.eachLayer(function (m) {
+        var span = m._icon && m._icon.firstChild;
+        if (!span) { return; }
+        if (!m.nazarBox) {
+          if (!span.offsetWidth) { return; } // not shown at this zoom (station names < 13)
+          var r = span.getBoundingClientRect(), a = m._icon.getBoundingClientRect();
+          m.nazarBox = [r.left - a.left, r.top - a.top, r.width, r.height];
+          m.nazarMinZoom = m._icon.classList.contains('nz-label-st') ? 13 : 0;
+        }
+        if (z < m.nazarMinZoom) { return; }
+        var p = map.project(m.getLatLng(), z), b = m.nazarBox;
+        var box = {minX: p.x + b[0] - 2, minY: p.y + b[1] - 2,
+                   maxX: p.x + b[0] + b[2] + 2, maxY: p.y + b[1] + b[3] + 2};
+        index.insert({anchor: {x: p.x, y: p.y}, bboxes: [box], draw: function () {}}, -1,
+                     '0:0:0:nazar-areas');
+      });
+      basemapStats.obstacles = index.current.get('0:0:0:nazar-areas').size;
+    }
+    labelers.add = function (z, tiles) {
+      if (!labelers.labelers.has(z)) {
+        add.call(labelers, z, new Map());
+        if (map.hasLayer(layers.labels)) { obstacles(labelers.getIndex(z), z); }
+      }
+      return add.call(labelers, z, tiles);
+    };
+  }
   function basemap() {
     var b = data.basemap;
-    if (b.kind === 'tiles' || b.kind === 'mbtiles') {
+    if (b.kind === 'vector') {
+      layers.basemap = window.NazarBasemap.layer(b, basemapStats);
+      keepAreaLabelsClear(layers.basemap);
+      layers.basemap.addTo(map);
+      // protomaps-leaflet calls done() when a tile is painted: counted for the tests.
+      layers.basemap.on('tileload', function () { basemapStats.tilesDrawn++; });
+      map.getContainer().style.background = window.NazarBasemap.colours.background;
+    } else if (b.kind === 'tiles' || b.kind === 'mbtiles') {
       layers.basemap = L.tileLayer(b.url, {
         minZoom: 3, maxZoom: 20, maxNativeZoom: b.maxNativeZoom,
         attribution: '', crossOrigin: false}).addTo(map);
@@ -883,7 +1125,7 @@
       c.state = 'idle';
       return c;
     });
-    cams.forEach(function (c) { camById[c.id] = c; });
+    cams.forEach(function (c, i) { camById[c.id] = c; c.index = i; });
     spreadGroups();
 
     map.getContainer().classList.add('nz-map', 'nz-basemap-' + data.basemap.kind);
@@ -914,8 +1156,10 @@
     layers.coverage = L.layerGroup();
     ['divisions', 'stations', 'labels', 'coverage', 'sites', 'police', 'private']
       .forEach(function (n) { layers[n].addTo(map); });
+    pinLayer.addTo(map);
     status.phases.layers = performance.now() - t;
     addControls();
+    addCursorCoordinates();
     map.on('resize', fitHome);
     ['mousedown', 'wheel', 'keydown', 'touchstart'].forEach(function (t) {
       map.getContainer().addEventListener(t, function () { autoFit = false; }, true);
