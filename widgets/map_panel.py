@@ -325,8 +325,9 @@ class PageApi(QObject):
     QWebChannel publishes every public slot, signal and property of the object registered,
     QObject's own included. With the bridge itself registered, the page could call
     `deleteLater()` (in PySide6 6.11 that deleted the bridge: the map was dead until a
-    restart) and reach its signals. This small object has no signals of its own; its slots
-    pass the page's raw values to the bridge, which checks them. Of what QObject adds:
+    restart) and connect to its signals (emitting them is refused by QWebChannel). This small
+    object has no signals of its own; its slots pass the page's raw values to the bridge,
+    which checks them. Of what QObject adds:
     `deleteLater()` is refused (the deferred-delete event is swallowed; the panel deletes
     this object with its parent, directly, never through that event) and a name set from
     the page is put back. Both are listed as refused calls."""
