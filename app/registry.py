@@ -855,6 +855,8 @@ def _load_map(ck: _Checker, data: _Map, reg: Registry) -> None:
 
 
 def _load_divisions(ck: _Checker, data: _Map, reg: Registry) -> None:
+    division_lines: dict[str, int] = {}  # id -> line of its first definition
+    station_lines: dict[str, int] = {}
     for line, raw in _items(ck, data, "divisions"):
         d = ck.mapping(raw, line, "a division", entity="division")
         if d is None:
@@ -865,11 +867,16 @@ def _load_divisions(ck: _Checker, data: _Map, reg: Registry) -> None:
         name = ck.get(d, "name", _text, required=True, entity=ent)
         if did is _MISSING or name is _MISSING:
             continue
-        if did in reg.divisions:
-            ck.add(d.key_lines.get("id", d.line), f"duplicate division id '{did}'",
-                   field="id", entity=ent)
-            continue
-        station_ids: list[str] = []
+        duplicate = did in division_lines
+        if duplicate:
+            # Its stations are not lost: they join the division first defined with this id.
+            ck.add(d.key_lines.get("id", d.line),
+                   f"duplicate division id '{did}' (first defined at line "
+                   f"{division_lines[did]}); its name is ignored and its stations are added "
+                   "to that division", field="id", entity=ent)
+        else:
+            division_lines[did] = d.key_lines.get("id", d.line)
+        station_ids: list[str] = list(reg.divisions[did].stations) if duplicate else []
         for sline, sraw in _items(ck, d, "stations"):
             s = ck.mapping(sraw, sline, "a police station", entity=f"{ent} station")
             if s is None:
@@ -882,18 +889,22 @@ def _load_divisions(ck: _Checker, data: _Map, reg: Registry) -> None:
             phone = ck.get(s, "phone", _text, required=False, entity=sent)
             if sid is _MISSING or sname is _MISSING:
                 continue
-            if sid in reg.stations:
-                ck.add(s.key_lines.get("id", s.line), f"duplicate police station id '{sid}'",
-                       field="id", entity=sent)
+            if sid in station_lines:
+                ck.add(s.key_lines.get("id", s.line),
+                       f"duplicate police station id '{sid}' (first defined at line "
+                       f"{station_lines[sid]}); this one is skipped", field="id", entity=sent)
                 continue
+            station_lines[sid] = s.key_lines.get("id", s.line)
             reg.stations[sid] = Station(sid, sname, did,
                                         None if loc is _MISSING else loc,
                                         None if phone is _MISSING else phone)
             station_ids.append(sid)
-        reg.divisions[did] = Division(did, name, tuple(station_ids))
+        reg.divisions[did] = Division(did, reg.divisions[did].name if duplicate else name,
+                                      tuple(station_ids))
 
 
 def _load_sites(ck: _Checker, data: _Map, reg: Registry) -> None:
+    site_lines: dict[str, int] = {}  # id -> line of its first definition
     for line, raw in _items(ck, data, "sites"):
         s = ck.mapping(raw, line, "a site", entity="site")
         if s is None:
@@ -925,10 +936,13 @@ def _load_sites(ck: _Checker, data: _Map, reg: Registry) -> None:
                 phone = ck.get(c, "phone", _text, required=True, prefix="contact", entity=ent)
                 if cname is not _MISSING and phone is not _MISSING:
                     contact = Contact(cname, phone)
-        if isinstance(sid, str) and sid in reg.sites:
-            ck.add(s.key_lines.get("id", s.line), f"duplicate site id '{sid}'", field="id",
-                   entity=ent)
+        if isinstance(sid, str) and sid in site_lines:
+            ck.add(s.key_lines.get("id", s.line),
+                   f"duplicate site id '{sid}' (first defined at line {site_lines[sid]}); "
+                   "this one is skipped", field="id", entity=ent)
             continue
+        if isinstance(sid, str):
+            site_lines[sid] = s.key_lines.get("id", s.line)
         recorder = _recorder(ck, s, reg, entity=ent)
         footprint = _footprint(ck, s, loc, entity=ent)
         if len(ck.problems) != n:

@@ -113,3 +113,53 @@ relays:
         fm.stop_all(timeout=5)
     finally:
         hub.stop()
+
+
+@pytest.mark.parametrize("decoder", ["pyav", "opencv"])
+def test_the_5_s_timeouts_reach_the_decoder_and_a_silent_camera_is_given_up_on(
+        silent_port, monkeypatch, decoder):
+    """README: network streams are opened with 5 s open and read timeouts. The feed manager
+    as main.py makes it (default timeouts) hands exactly those to the decoder (PyAV's
+    `timeout=(open, read)`, OpenCV's open/read timeout properties), and a camera that accepts
+    the connection and never answers is given up on: "reconnecting", saying it did not
+    answer, with a retry planned."""
+    import av
+    import cv2
+
+    monkeypatch.setenv("NAZAR_DECODER", decoder)
+    seen: list = []
+    real_open, real_capture = av.open, cv2.VideoCapture
+
+    def recording_open(*args, **kwargs):  # the real av.open, its arguments noted
+        seen.append(kwargs)
+        return real_open(*args, **kwargs)
+
+    def recording_capture(*args):  # the real cv2.VideoCapture, its arguments noted
+        seen.append(args)
+        return real_capture(*args)
+
+    monkeypatch.setattr(av, "open", recording_open)
+    monkeypatch.setattr(cv2, "VideoCapture", recording_capture)
+    fm = FeedManager()  # as main.py: the default timeouts
+    assert (fm.timeouts.open_s, fm.timeouts.read_s) == (5.0, 5.0)
+    url = f"rtsp://127.0.0.1:{silent_port}/x"
+    try:
+        feed = fm.acquire("SILENT", parse_source(url), "silent camera")
+        assert wait(lambda: feed.reading().state in (State.RECONNECTING, State.OFFLINE),
+                    timeout=60), feed.reading()
+        r = feed.reading()
+        assert r.frames == 0 and r.retry_in_s is not None
+        assert f"127.0.0.1:{silent_port} accepted the connection but did not answer" \
+            in r.message, r.message
+        assert seen, "the decoder was never asked to open the stream"
+        if decoder == "pyav":
+            assert seen[0]["timeout"] == (5.0, 5.0)
+            assert seen[0]["options"]["rtsp_transport"] == "tcp"
+        else:
+            target, backend, params = seen[0]
+            assert target == url and backend == cv2.CAP_FFMPEG
+            props = dict(zip(params[::2], params[1::2]))
+            assert props[cv2.CAP_PROP_OPEN_TIMEOUT_MSEC] == 5000
+            assert props[cv2.CAP_PROP_READ_TIMEOUT_MSEC] == 5000
+    finally:
+        assert fm.stop_all(timeout=10) == []

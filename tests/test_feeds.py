@@ -281,3 +281,37 @@ def test_a_wall_that_falls_behind_is_not_buried(manager, clip_dir):
     assert feed.slot.seq == stuck and feed.skipped >= 9  # not converted: nobody took them
     assert feed.reading().state is State.LIVE  # the stream is live all the same
     wait_for(lambda: feed.slot.get().seq > stuck, 5, "pictures again once the wall reads")
+
+
+def test_retries_back_off_from_1_s_doubling_to_a_30_s_cap():
+    """README: reconnecting retries with exponential backoff, 1 s doubling to 30 s, with
+    jitter; offline still retries every 30 s at most. The backoff a feed is made with."""
+    from app.feeds import Feed
+    feed = Feed("K", parse_source("rtsp://10.0.0.1/x"), "K", "k", StreamTimeouts(),
+                opener=lambda *_a: None)  # never started: only its backoff is used here
+    backoff = feed._backoff
+    delays = [backoff.next_delay() for _ in range(40)]
+    ceilings = [1, 2, 4, 8, 16] + [30] * 35
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings)), delays
+    assert max(delays) > 25 and len(set(delays)) > 30  # reaches the cap; jittered
+
+
+@pytest.mark.rtsp
+def test_the_backoff_starts_again_at_1_s_once_frames_flow(clip_dir, rtsp_server_factory):
+    """After failed attempts the delay grows; once the camera gives frames again, the next
+    loss is retried within a second, not after the grown delay."""
+    clip = make_clip(clip_dir, 640, 360, fps=15, seconds=4)
+    server = rtsp_server_factory({"/cam1": clip})
+    server.kill()  # the camera is down when the wall opens it: connection refused
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=3))
+    try:
+        feed = mgr.acquire("CAM", parse_source(server.url("/cam1")))
+        wait_for(lambda: feed._backoff.attempt >= 3, 30, "three failed attempts")
+        server.start()  # same port: the camera is back
+        wait_for(lambda: feed.reading().state is State.LIVE, 40, "frames again")
+        assert feed._backoff.attempt == 0  # frames flow: the backoff is reset
+        server.kill()  # lost again
+        retry = wait_for(lambda: feed.reading().retry_in_s, 20, "the first retry planned")
+        assert retry <= 1.0, f"retrying in {retry:.1f} s: the backoff was not reset"
+    finally:
+        assert mgr.stop_all(timeout=10.0) == []

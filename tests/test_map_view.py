@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import re
 import os
 import subprocess
 import threading
@@ -512,7 +513,12 @@ def test_registry_text_shows_as_text_and_runs_nothing(map_window, qtbot):
                                         ".textContent")
         assert seen[cam_id] == cam.name
     assert seen == {"EVIL-1": EVIL_CAMERA, "EVIL-2": EVIL_SCRIPT, "BN-1": BENGALI}
-    # The site card: owner, contact and name as text.
+    # The site card: owner, contact and name as text. focusCamera animates the map to the
+    # camera; a view set while that runs is undone when the animation ends (Leaflet), and
+    # the click below then lands elsewhere: wait for it to end first.
+    qtbot.waitUntil(lambda: js(qtbot, panel, "!Nazar.map()._animatingZoom && !("
+                               "Nazar.map()._panAnim && Nazar.map()._panAnim._inProgress)"),
+                    timeout=10_000)
     js(qtbot, panel, "(Nazar.map().closePopup(), Nazar.map().setView([22.5014, 88.3616], 17,"
                      " {animate: false}), 1)")
     js(qtbot, panel, "(Nazar.setLayer('police', false), Nazar.setLayer('private', false))")
@@ -707,3 +713,75 @@ def test_the_bridge_refuses_wrongly_typed_calls(map_window, qtbot):
     qtbot.waitUntil(lambda: len(panel.bridge.rejected) >= before + 6, timeout=20000)
     assert emitted == []
     assert any("rectangle ('a', 'b', 'c', 'd')" in r for r in panel.bridge.rejected)
+
+
+def test_the_page_can_call_only_the_bridges_intended_methods(map_window, qtbot):
+    """[harden] the web channel publishes every public slot of the object it is given,
+    QObject's own too: the page's deleteLater() deleted the bridge (the map was dead until a
+    restart). The page now sees a small object whose only slots are the intended calls; a
+    deleteLater(), another inherited method, a signal or a rename from the page changes
+    nothing, and the next intended call still reaches Python."""
+    import shiboken6
+
+    reg = load_registry(DEMO_REGISTRY)
+    cam = next(iter(reg.cameras))
+    win, panel = map_window(view=[])
+    api = panel.page_api
+    box: list = []
+    panel.page.runJavaScript("""new QWebChannel(qt.webChannelTransport, function (ch) {
+        var b = ch.objects.nazar, names = [];
+        for (var k in b) {
+          if (typeof b[k] === 'function' && k.indexOf('(') > 0) { names.push(k); }
+        }
+        window.__published = names;
+        b.deleteLater();
+        b.objectName = 'not-nazar';
+        var call = function (method, args) {
+          ch.exec({type: QWebChannelMessageTypes.invokeMethod, object: 'nazar',
+                   method: method, args: args}, function () {});
+        };
+        call('destroyed()', []);             // a signal of QObject, as a method
+        call('_q_reregisterTimers', [0]);    // QObject's other (private) slot
+        call('openRequested', ['NO-SUCH']);  // the bridge's own signal, bypassing its checks
+        call('deleteLater()', []);
+        window.__attacked = true;
+    })""", 0, box.append)
+    qtbot.waitUntil(lambda: js(qtbot, panel, "window.__attacked === true"), timeout=20_000)
+    qtbot.waitUntil(lambda: "deleteLater() from the page" in panel.bridge.rejected,
+                    timeout=20_000)
+    assert shiboken6.isValid(api) and shiboken6.isValid(panel.bridge)
+    assert api.objectName() == "nazar"
+    assert any("objectName set to 'not-nazar'" in r for r in panel.bridge.rejected)
+    # What the page can call: the intended slots and QObject's deleteLater (refused above).
+    assert set(js(qtbot, panel, "window.__published")) == {
+        "openCamera(QVariant)", "selectCamera(QVariant)", "pickArea(QVariant,QVariant)",
+        "pickRect(QVariant,QVariant,QVariant,QVariant)", "raiseAt(QVariant,QVariant)",
+        "copyCoordinates(QVariant,QVariant)",
+        "raiseAtSite(QVariant)", "pageReady(QVariant)", "pinsDrawn(QVariant,QVariant)",
+        "deleteLater()"}
+    assert cam not in win.model.visible()  # nothing reached the wall
+    # The channel still works: an intended call from the page reaches Python.
+    js(qtbot, panel, f"""(new QWebChannel(qt.webChannelTransport, function (ch) {{
+          ch.objects.nazar.openCamera({json.dumps(cam)});
+        }}), 1)""")
+    qtbot.waitUntil(lambda: cam in win.model.visible(), timeout=20_000)
+
+
+def test_the_object_on_the_web_channel_has_a_slot_for_each_call_the_page_makes():
+    """What the page calls (`call('name', ...)` in nazar-map.js) and what the web channel's
+    object offers are the same set: a new page call needs its slot on PageApi (the bridge's
+    own methods are not reachable from the page), and PageApi offers nothing unused."""
+    from PySide6.QtCore import QMetaMethod
+
+    from app.registry import Registry
+    from widgets.map_panel import MapBridge, PageApi
+
+    js_text = (mappage.RESOURCES / "nazar-map.js").read_text(encoding="utf-8")
+    called = set(re.findall(r"\bcall\('(\w+)'", js_text))
+    bridge = MapBridge(Registry(path=None))
+    meta = PageApi(bridge).metaObject()
+    slots = {bytes(meta.method(i).name()).decode()
+             for i in range(meta.methodOffset(), meta.methodCount())
+             if meta.method(i).methodType() == QMetaMethod.MethodType.Slot}
+    assert called and slots == called
+    bridge.deleteLater()

@@ -384,6 +384,35 @@ def test_unreadable_settings_file_is_kept_aside(settings_dir):
     store.close()
 
 
+def test_an_unreadable_settings_file_is_said_on_the_walls_warning_strip(make_window,
+                                                                        settings_dir):
+    """README: a settings file that cannot be read is kept aside and a new one started,
+    "with a warning on the wall": the strip above the wall says so, and keeps saying it when
+    the registry's problems are listed there too."""
+    settings_dir.mkdir(parents=True)
+    (settings_dir / "nazar.sqlite3").write_bytes(b"this is not a database" * 100)
+    bad = """\
+  - id: BAD-1
+    name: Broken
+    ownership: police
+    station: nowhere
+    location: {lat: 22.5, lon: 88.35}
+    streams: {main: "demo://junction"}
+"""
+    win = make_window(view=[], cameras=CAMS + bad)
+    bar = win.message_bar
+    kept = list(settings_dir.glob("nazar.sqlite3.unreadable-*"))
+    assert len(kept) == 1
+    assert bar.isVisible() and bar.isVisibleTo(win)
+    assert bar.label.textFormat() == Qt.TextFormat.PlainText
+    assert f"kept as {kept[0].name}" in bar.label.text(), bar.label.text()
+    win.show_registry_problems()  # as main.py does after the window is made
+    text = bar.label.text()
+    assert f"kept as {kept[0].name}" in text and "1 problem(s)" in text, text
+    assert "unknown police station 'nowhere'" in bar.details.toPlainText()
+    assert "kept as" in bar.details.toPlainText().splitlines()[0]
+
+
 def test_settings_writes_are_transactions(settings_dir):
     store = SettingsStore(settings_dir)
     store.save_view(3, "Night", "4x4", ["A", None, "B"])

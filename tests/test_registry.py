@@ -77,6 +77,93 @@ def test_duplicate_id_keeps_the_first(write_yaml):
     assert reg.cameras["KP-1"].name == "Park Street x Chowringhee"
 
 
+
+def test_duplicate_division_station_and_site_ids_are_named_and_nothing_valid_is_lost(
+        write_yaml):
+    """Division, police-station and site ids are unique, as camera ids: a second definition
+    is a problem naming the file, its line, the id and the first definition's line. The first
+    one is kept; a repeated division's own (unique) stations are kept too."""
+    text = """\
+version: 1
+divisions:
+  - id: south
+    name: South
+    stations:
+      - {id: park-street, name: Park Street}
+  - id: north
+    name: North
+    stations:
+      - {id: shyampukur, name: Shyampukur}
+  - id: south
+    name: South again
+    stations:
+      - {id: gariahat, name: Gariahat}
+      - {id: park-street, name: Park Street twice}
+      - {id: shyampukur, name: Shyampukur twice}
+sites:
+  - id: south-city-mall
+    name: South City Mall
+    kind: mall
+    station: park-street
+    owner: Owner
+    contact: {name: Control room, phone: "1"}
+    address: Address
+    location: {lat: 22.5014, lon: 88.3616}
+    recorder: {room: B1, retention_days: 30}
+  - id: south-city-mall
+    name: Another mall
+    kind: mall
+    station: gariahat
+    owner: Owner
+    contact: {name: Control room, phone: "2"}
+    address: Address
+    location: {lat: 22.51, lon: 88.37}
+    recorder: {room: B2, retention_days: 30}
+cameras:
+  - {id: C-1, name: One, ownership: police, station: gariahat,
+     location: {lat: 22.52, lon: 88.36}, streams: {main: "demo://junction"}}
+  - {id: C-2, name: Two, ownership: private, site: south-city-mall,
+     location: {lat: 22.50, lon: 88.36}, streams: {main: "demo://atrium"}}
+  - {id: C-3, name: Three, ownership: police, station: shyampukur,
+     location: {lat: 22.60, lon: 88.37}, streams: {main: "demo://street"}}
+"""
+    path = write_yaml(text)
+    reg = load_registry(path)
+    lines = text.splitlines()
+
+    def line_of(fragment: str, nth: int = 0) -> int:
+        return [i for i, line in enumerate(lines, 1) if fragment in line][nth]
+
+    found = {(p.field, p.entity): p for p in reg.problems}
+    assert len(reg.problems) == 4, [str(p) for p in reg.problems]
+    expected = [  # entity, message start, the duplicate's line, the first one's line
+        ("division south", "duplicate division id 'south'", line_of("- id: south", 1),
+         line_of("- id: south")),
+        ("station park-street", "duplicate police station id 'park-street'",
+         line_of("{id: park-street", 1), line_of("{id: park-street")),
+        ("station shyampukur", "duplicate police station id 'shyampukur'",
+         line_of("{id: shyampukur", 1), line_of("{id: shyampukur")),
+        ("site south-city-mall", "duplicate site id 'south-city-mall'",
+         line_of("- id: south-city-mall", 1), line_of("- id: south-city-mall")),
+    ]
+    for entity, message, line, first in expected:
+        p = found[("id", entity)]
+        assert p.file == str(path) and p.line == line, str(p)
+        assert p.message.startswith(message), str(p)
+        assert f"first defined at line {first}" in p.message, str(p)
+        assert str(p).startswith(f"{path}:{line}: {entity} field 'id': {message}")
+    # The first definitions are the ones kept ...
+    assert reg.divisions["south"].name == "South"
+    assert reg.stations["park-street"].name == "Park Street"
+    assert reg.stations["shyampukur"].division == "north"
+    assert reg.sites["south-city-mall"].name == "South City Mall"
+    # ... and nothing valid is lost: the repeated division's new station, every camera.
+    assert reg.divisions["south"].stations == ("park-street", "gariahat")
+    assert reg.stations["gariahat"].division == "south"
+    assert set(reg.cameras) == {"C-1", "C-2", "C-3"} and reg.skipped == []
+    assert reg.cameras["C-1"].station == "gariahat"
+    assert reg.cameras["C-2"].station == "park-street"  # the first site's station
+
 @pytest.mark.parametrize("loc, field, words", [
     ("{lat: 95.0, lon: 88.3}", "location.lat", "out of range"),
     ("{lat: 22.5, lon: -200}", "location.lon", "out of range"),
@@ -279,7 +366,7 @@ def test_map_section(write_yaml, tmp_path):
     reg = load_registry(write_yaml(registry_text(GOOD_POLICE, extra_top=bad)))
     got = {p.field: p.message for p in reg.problems}
     assert "needs {z}, {x} and {y}" in got["map.tiles"]
-    assert "MBTiles file not found" in got["map.mbtiles"]
+    assert "tile file not found" in got["map.mbtiles"]
     assert reg.map.tiles is None and reg.map.mbtiles is None  # falls back to built-in
     assert "KP-1" in reg.cameras
 

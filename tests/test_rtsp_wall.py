@@ -6,20 +6,27 @@ server (SIGSTOP) shows as stalled and does not delay closing the window.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 import signal
 import time
 
+import numpy as np
 import pytest
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QPlainTextEdit
 
 from app.feeds import FeedManager
 from app.layouts import LAYOUTS, WallModel
 from app.registry import load_registry
+from app.snapshots import SnapshotWriter
 from app.streams import State, StreamTimeouts
+from app.styles import STATE_STYLES
 from tests.conftest import camera_yaml, registry_text
 from tests.support.clips import make_clip
+from tests.support.waiting import wait_for
 from widgets.main_window import MainWindow
 
 pytestmark = pytest.mark.rtsp
@@ -46,6 +53,17 @@ def rtsp_wall(qtbot, write_yaml, clip_dir, rtsp_server_factory):
         os.kill(server.pid, signal.SIGCONT)
     win.close()
     assert feeds.stop_all(timeout=10.0) == []
+
+
+STALLED_BGR = [int(STATE_STYLES["stalled"].colour[i:i + 2], 16) for i in (5, 3, 1)]
+
+
+def tile_pixels(tile) -> np.ndarray:
+    """The tile as painted now (its paintEvent, into an image): BGRA rows."""
+    img = tile.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 4] \
+        .reshape(img.height(), img.width(), 4).copy()
 
 
 def live_tiles(win):
@@ -107,11 +125,22 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     seen: list[tuple[State, int]] = []  # tile 1's state and frame count at every poll
     feed = next(f for f in win.feeds.feeds() if f.camera_id == tiles[0].content.camera_id)
     win.poller.polled.connect(lambda: seen.append((tiles[0].state, feed.reading().frames)))
+    live = tile_pixels(tiles[0])  # live: the picture, no amber frame
+    assert live[live.shape[0] // 2, 3, :3].tolist() != pytest.approx(STALLED_BGR, abs=40)
     os.kill(server.pid, signal.SIGSTOP)  # the camera hangs: TCP stays open, no data
     # Stalled first (how soon is the benchmark's business: a guard limit here).
     qtbot.waitUntil(lambda: all(t.state is State.STALLED for t in tiles),
                     timeout=int((TIMEOUTS.stall_after_s + 10) * 1000))
     assert "no new frame" in tiles[0]._snap.message
+    # The frozen picture is painted over, not left looking live: an amber frame all round
+    # and the picture dimmed under the reason (README: "A stalled ... camera is painted
+    # over in amber").
+    stalled = tile_pixels(tiles[0])
+    h, w = stalled.shape[:2]
+    for y, x in ((h // 2, 3), (h // 2, w - 4), (h // 3, 3)):
+        assert stalled[y, x, :3].tolist() == pytest.approx(STALLED_BGR, abs=40), (y, x)
+    body = (slice(h // 4, h // 3), slice(w // 10, w - w // 10))  # above the headline
+    assert stalled[body][..., :3].mean() < 0.7 * live[body][..., :3].mean()
     # The read timeout then turns "stalled" into "reconnecting".
     qtbot.waitUntil(lambda: tiles[0].state in (State.RECONNECTING, State.OFFLINE),
                     timeout=int((TIMEOUTS.read_s + 3) * 1000))
@@ -131,15 +160,73 @@ def test_hung_server_shows_stalled_and_does_not_block_closing(rtsp_wall, qtbot):
     assert any(f.alive for f in workers), "closing waited for the hung cameras"
 
 
+def test_a_stream_shown_on_two_tiles_stays_open_while_one_still_shows_it(rtsp_wall, qtbot):
+    """README: a stream is opened once per camera however many tiles show it. Clearing one
+    of two tiles leaves the other's picture running on the same connection; clearing the
+    second closes it."""
+    win, server = rtsp_wall
+    tiles = win.wall.tiles
+    win.model.put("RTSP-1", 2)  # RTSP-1 on tiles 0 and 2
+    qtbot.waitUntil(lambda: tiles[2].state is State.LIVE and tiles[0].state is State.LIVE,
+                    timeout=15_000)
+    feed = tiles[0].content.source
+    assert tiles[2].content.source is feed
+    assert sorted(f.camera_id for f in win.feeds.feeds()) == ["RTSP-1", "RTSP-2"]
+    wait_for(lambda: server.connections() == 2, 10, "one connection per camera")
+
+    win.model.clear(0)  # one of the two tiles lets go
+    assert tiles[0].content is None
+    assert feed in win.feeds.feeds() and feed.alive
+    seq = tiles[2].frame_seq
+    qtbot.waitUntil(lambda: tiles[2].frame_seq > seq + 15, timeout=10_000)  # still moving
+    assert tiles[2].content.source is feed and tiles[2].state is State.LIVE
+    assert feed.reading().reconnects == 0 and server.connections() == 2  # never reopened
+
+    win.model.clear(2)  # nobody shows it now: closed
+    assert feed not in win.feeds.feeds()
+    assert feed.join(10.0)
+    wait_for(lambda: server.connections() == 1, 10, "RTSP-1's connection to close")
+
+
+def _sidecar(win, tmp_path, before: set) -> dict:
+    """Alt+S on the selected tile; the new snapshot's JSON sidecar, and its text."""
+    result = win.wall.execute("snapshot")
+    assert result is not None and result.value is not None, "no snapshot saved"
+    png = result.value
+    assert png.name not in before and png.is_file()
+    text = png.with_suffix(".json").read_text(encoding="utf-8")
+    assert "s3cret" not in text  # the password never reaches the sidecar
+    meta = json.loads(text)
+    when = dt.datetime.fromisoformat(meta.pop("time"))
+    assert when.tzinfo is not None and abs(time.time() - when.timestamp()) < 3600
+    assert png.name.startswith("DUAL-1_" + when.strftime("%Y%m%d-%H%M%S"))
+    assert meta.pop("image") == png.name
+    return meta
+
+
 def test_small_tiles_use_the_sub_stream_and_maximise_switches_without_a_gap(
-        qtbot, write_yaml, clip_dir, rtsp_server_factory):
+        qtbot, write_yaml, clip_dir, rtsp_server_factory, tmp_path, monkeypatch):
+    """A small tile shows the sub stream and says `· sub`; maximised, the main stream takes
+    over only once it has a picture: while the main camera hangs, the sub stream stays on
+    the tile (live, moving, labelled). Each snapshot's sidecar names the stream shown and its
+    address without the password."""
     main = make_clip(clip_dir, 1280, 720, fps=15, seconds=4, label="main")
     sub = make_clip(clip_dir, 640, 360, fps=15, seconds=4, label="sub")
-    server = rtsp_server_factory({"/cam1/main": main, "/cam1/sub": sub})
-    cam = camera_yaml("DUAL-1", server.url("/cam1/main"), server.url("/cam1/sub"))
+    main_server = rtsp_server_factory({"/cam1/main": main})
+    sub_server = rtsp_server_factory({"/cam1/sub": sub})
+
+    def with_login(url: str) -> str:
+        return url.replace("rtsp://", "rtsp://viewer:s3cret@")
+
+    main_url, sub_url = with_login(main_server.url("/cam1/main")), with_login(
+        sub_server.url("/cam1/sub"))
+    cam = camera_yaml("DUAL-1", main_url, sub_url, name="Dual stream camera")
     reg = load_registry(write_yaml(registry_text(cam)))
     feeds = FeedManager(TIMEOUTS)
-    win = MainWindow(reg, WallModel(layout=LAYOUTS["3x3"], view=["DUAL-1"]), feeds)
+    monkeypatch.setenv("NAZAR_OPERATOR", "SI R. Sen")
+    snaps = tmp_path / "snapshots"
+    win = MainWindow(reg, WallModel(layout=LAYOUTS["3x3"], view=["DUAL-1"]), feeds,
+                     snapshots=SnapshotWriter(snaps))
     qtbot.addWidget(win)
     win.resize(1200, 800)  # 3x3: tiles about 260 px tall, below the sub-stream threshold
     win.show()
@@ -149,9 +236,34 @@ def test_small_tiles_use_the_sub_stream_and_maximise_switches_without_a_gap(
         qtbot.waitUntil(lambda: tile.state is State.LIVE and tile.frames_shown > 3,
                         timeout=15_000)
         assert win.wall.stream_of(0) == "sub" and tile._frame.source_size == (640, 360)
-        assert [f.source.url for f in feeds.feeds()] == [server.url("/cam1/sub")]
+        assert [f.source.url for f in feeds.feeds()] == [sub_url]
+        qtbot.waitUntil(lambda: re.fullmatch(r"LIVE  <1 s ago  \d+ fps  · sub",
+                                             tile.status_text) is not None, timeout=5_000)
+        expected = {
+            "camera": {"id": "DUAL-1", "number": 1, "name": "Dual stream camera",
+                       "ownership": "police", "station": "park-street", "site": None},
+            "operator": "SI R. Sen", "stream": "sub",
+            "source": f"rtsp://viewer:***@127.0.0.1:{sub_server.port}/cam1/sub",
+            "width": 640, "height": 360}
+        assert _sidecar(win, tmp_path, set()) == expected
 
+        os.kill(main_server.pid, signal.SIGSTOP)  # the main stream will not answer yet
         win.model.toggle_maximised()  # as Enter does; the tile is now the whole wall
+        main_feed = next(f for f in feeds.feeds() if f.source.url == main_url)
+        shown = tile.frames_shown
+
+        def sub_stays() -> bool:
+            assert tile._image is not None, "black gap while the main stream connects"
+            assert tile._frame.source_size == (640, 360) and win.wall.stream_of(0) == "sub"
+            assert main_feed.reading().frames == 0
+            return main_feed.reading().state is State.RECONNECTING  # one open gave up
+
+        qtbot.waitUntil(sub_stays, timeout=20_000)
+        assert tile.frames_shown > shown + 10 and tile.state is State.LIVE  # still moving
+        assert tile.status_text.endswith("· sub")
+        assert "did not answer" in main_feed.reading().message
+
+        os.kill(main_server.pid, signal.SIGCONT)  # the main stream answers
         sizes = []
 
         def switched() -> bool:
@@ -159,17 +271,24 @@ def test_small_tiles_use_the_sub_stream_and_maximise_switches_without_a_gap(
             sizes.append(tile._frame.source_size)
             return tile._frame.source_size == (1280, 720)
 
-        qtbot.waitUntil(switched, timeout=15_000)
+        qtbot.waitUntil(switched, timeout=30_000)
         assert sizes[0] == (640, 360)  # the sub stream stayed on screen meanwhile
         assert win.wall.stream_of(0) == "main"
-        qtbot.waitUntil(lambda: [f.source.url for f in feeds.feeds()]
-                        == [server.url("/cam1/main")], timeout=3000)  # sub closed
+        qtbot.waitUntil(lambda: [f.source.url for f in feeds.feeds()] == [main_url],
+                        timeout=3000)  # sub closed
         # The main stream is scaled in the worker to the (large) tile, not to 640x360.
         assert tile._frame.image.shape[0] > 360
+        qtbot.waitUntil(lambda: re.fullmatch(r"LIVE  <1 s ago  \d+ fps", tile.status_text)
+                        is not None, timeout=5_000)  # no "· sub" any more
+        assert _sidecar(win, tmp_path, {p.name for p in snaps.glob("*.png")}) == {
+            **expected, "stream": "main", "width": 1280, "height": 720,
+            "source": f"rtsp://viewer:***@127.0.0.1:{main_server.port}/cam1/main"}
 
         win.model.restore()
         qtbot.waitUntil(lambda: win.wall.stream_of(0) == "sub" and
                         tile._frame.source_size == (640, 360), timeout=15_000)
     finally:
+        if main_server.running:
+            os.kill(main_server.pid, signal.SIGCONT)
         win.close()
         assert feeds.stop_all(timeout=10.0) == []

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QIODevice, QModelIndex,
-                            QObject, Qt, QUrl, Signal, Slot)
+from PySide6.QtCore import (QBuffer, QByteArray, QCoreApplication, QEvent, QIODevice,
+                            QModelIndex, QObject, Qt, QUrl, Signal, Slot)
 import shiboken6
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtWebChannel import QWebChannel
@@ -218,7 +218,10 @@ class _Page(QWebEnginePage):
 # ---------------------------------------------------------------------------------------------
 class MapBridge(QObject):
     """The page's only way into Python. Every id is checked against the registry; anything
-    else is refused (and listed in `rejected`)."""
+    else is refused (and listed in `rejected`).
+
+    The page never sees this object itself: the web channel publishes `PageApi`, which has
+    the calls below as its only slots, no signals and nothing else to call (see there)."""
 
     openRequested = Signal(str)
     selected = Signal(str)
@@ -241,9 +244,10 @@ class MapBridge(QObject):
         log.warning("map: refused an unknown camera id from the page: %r", str(camera_id)[:80])
         return False
 
-    # Every slot takes QVariant: the page's raw JavaScript values reach Python as they are
-    # (str, float, None, list ...) and are checked here. Typed slots let QWebChannel call
-    # them with uninitialised values when a conversion fails (a string for a double).
+    # The page's calls arrive through PageApi's slots, which take QVariant: the page's raw
+    # JavaScript values reach these methods as they are (str, float, None, list ...) and are
+    # checked here. Typed slots let QWebChannel call them with uninitialised values when a
+    # conversion fails (a string for a double).
     def _reject(self, what: str) -> None:
         self.rejected.append(what[:120])
         log.warning("map: refused a call from the page: %s", what[:120])
@@ -256,17 +260,14 @@ class MapBridge(QObject):
             return [float(cast(float, v)) for v in vals]
         return None
 
-    @Slot("QVariant")
     def openCamera(self, camera_id: object) -> None:  # noqa: N802
         if self._known_camera(camera_id):
             self.openRequested.emit(camera_id)
 
-    @Slot("QVariant")
     def selectCamera(self, camera_id: object) -> None:  # noqa: N802
         if self._known_camera(camera_id):
             self.selected.emit(camera_id)
 
-    @Slot("QVariant", "QVariant")
     def pickArea(self, kind: object, area_id: object) -> None:  # noqa: N802
         if isinstance(kind, str) and isinstance(area_id, str) and \
                 places.is_known_area(self.registry, kind, area_id):
@@ -274,7 +275,6 @@ class MapBridge(QObject):
         else:
             self._reject(f"area {kind!r} {area_id!r}")
 
-    @Slot("QVariant", "QVariant", "QVariant", "QVariant")
     def pickRect(self, south: object, west: object, north: object,  # noqa: N802
                  east: object) -> None:
         v = self._numbers(south, west, north, east)
@@ -283,7 +283,6 @@ class MapBridge(QObject):
         else:
             self._reject(f"rectangle {(south, west, north, east)!r}")
 
-    @Slot("QVariant", "QVariant")
     def raiseAt(self, lat: object, lon: object) -> None:  # noqa: N802
         v = self._numbers(lat, lon)
         if v is not None and -90 <= v[0] <= 90 and -180 <= v[1] <= 180:
@@ -291,7 +290,6 @@ class MapBridge(QObject):
         else:
             self._reject(f"point {(lat, lon)!r}")
 
-    @Slot("QVariant", "QVariant")
     def copyCoordinates(self, lat: object, lon: object) -> None:  # noqa: N802
         v = self._numbers(lat, lon)
         if v is not None and -90 <= v[0] <= 90 and -180 <= v[1] <= 180:
@@ -299,7 +297,6 @@ class MapBridge(QObject):
         else:
             self._reject(f"point {(lat, lon)!r}")
 
-    @Slot("QVariant")
     def raiseAtSite(self, site_id: object) -> None:  # noqa: N802
         site = self.registry.sites.get(site_id) if isinstance(site_id, str) else None
         if site is None:
@@ -307,7 +304,6 @@ class MapBridge(QObject):
             return
         self.raiseRequested.emit(site.location.lat, site.location.lon, site.id)
 
-    @Slot("QVariant")
     def pageReady(self, pins: object) -> None:  # noqa: N802
         v = self._numbers(pins)
         if v is not None:
@@ -315,13 +311,81 @@ class MapBridge(QObject):
         else:
             self._reject(f"pageReady {pins!r}")
 
-    @Slot("QVariant", "QVariant")
     def pinsDrawn(self, pins: object, ms: object) -> None:  # noqa: N802
         v = self._numbers(pins, ms)
         if v is not None:
             self.drawn.emit(int(v[0]), v[1])
         else:
             self._reject(f"pinsDrawn {(pins, ms)!r}")
+
+
+class PageApi(QObject):
+    """What the page sees on the web channel ("nazar"): the intended calls, nothing more.
+
+    QWebChannel publishes every public slot, signal and property of the object registered,
+    QObject's own included. With the bridge itself registered, the page could call
+    `deleteLater()` (in PySide6 6.11 that deleted the bridge: the map was dead until a
+    restart) and connect to its signals (emitting them is refused by QWebChannel). This small
+    object has no signals of its own; its slots pass the page's raw values to the bridge,
+    which checks them. Of what QObject adds:
+    `deleteLater()` is refused (the deferred-delete event is swallowed; the panel deletes
+    this object with its parent, directly, never through that event) and a name set from
+    the page is put back. Both are listed as refused calls."""
+
+    def __init__(self, bridge: MapBridge):
+        super().__init__(bridge)
+        self._bridge = bridge
+        self.setObjectName("nazar")
+        # A lambda, not a method: a method connected here would be published as a slot too.
+        self.objectNameChanged.connect(lambda name: self._name_changed(name))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DeferredDelete:
+            self._bridge._reject("deleteLater() from the page")
+            return True
+        return super().event(event)
+
+    def _name_changed(self, name: str) -> None:
+        if name != "nazar":
+            self._bridge._reject(f"objectName set to {name!r}")
+            self.setObjectName("nazar")
+
+    @Slot("QVariant")
+    def openCamera(self, camera_id: object) -> None:  # noqa: N802
+        self._bridge.openCamera(camera_id)
+
+    @Slot("QVariant")
+    def selectCamera(self, camera_id: object) -> None:  # noqa: N802
+        self._bridge.selectCamera(camera_id)
+
+    @Slot("QVariant", "QVariant")
+    def pickArea(self, kind: object, area_id: object) -> None:  # noqa: N802
+        self._bridge.pickArea(kind, area_id)
+
+    @Slot("QVariant", "QVariant", "QVariant", "QVariant")
+    def pickRect(self, south: object, west: object, north: object,  # noqa: N802
+                 east: object) -> None:
+        self._bridge.pickRect(south, west, north, east)
+
+    @Slot("QVariant", "QVariant")
+    def raiseAt(self, lat: object, lon: object) -> None:  # noqa: N802
+        self._bridge.raiseAt(lat, lon)
+
+    @Slot("QVariant")
+    def raiseAtSite(self, site_id: object) -> None:  # noqa: N802
+        self._bridge.raiseAtSite(site_id)
+
+    @Slot("QVariant", "QVariant")
+    def copyCoordinates(self, lat: object, lon: object) -> None:  # noqa: N802
+        self._bridge.copyCoordinates(lat, lon)
+
+    @Slot("QVariant")
+    def pageReady(self, pins: object) -> None:  # noqa: N802
+        self._bridge.pageReady(pins)
+
+    @Slot("QVariant", "QVariant")
+    def pinsDrawn(self, pins: object, ms: object) -> None:  # noqa: N802
+        self._bridge.pinsDrawn(pins, ms)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +524,8 @@ class MapPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.channel = QWebChannel(self.page)
         self.bridge = MapBridge(registry, self)
-        self.channel.registerObject("nazar", self.bridge)
+        self.page_api = PageApi(self.bridge)  # what the page may call; nothing else
+        self.channel.registerObject("nazar", self.page_api)
         self.page.setWebChannel(self.channel)
         top.addWidget(self.view, 1)
 
