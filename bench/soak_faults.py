@@ -56,7 +56,10 @@ from bench.wall_proc import WallProcess  # noqa: E402
 POLL_S = 0.25
 STALL_LIMIT_S = 3.0  # StreamTimeouts.stall_after_s (2 s) + 1 s
 RECOVERY_LIMIT_S = 10.0  # after a fault of --down (10) s: the next retry (<= 8 s) + connect
-THREADS_BACK_S = 30.0  # the thread count is back to its baseline within this after a fault
+# The thread count is back to its baseline within this after a fault. Not 0: while tiles
+# reconnect, Qt's global thread pool (QImage's smooth scaling of a picture painted at another
+# size) starts up to one thread per CPU, and QThreadPool keeps an idle thread for 30 s.
+THREADS_BACK_S = 45.0
 RSS_LIMIT_PCT = 5.0
 EXIT_LIMIT_S = 1.0
 DELAY_S = 0.3
@@ -182,19 +185,20 @@ def run_soak(args: argparse.Namespace) -> int:
     log(f"soak-faults: {len(cams)} cameras, {args.minutes:g} min, faults of {args.down:g} s; "
         f"work dir {work}")
     try:
+        t0 = time.monotonic()
         wall.start()
         mon = Monitor(wall, log)
-        t0 = time.monotonic()
         live, _ = mon.watch(real, lambda s: s == "live", t0, 90)
         if any(v is None for v in live.values()):
             raise RuntimeError(f"not every camera went live: {live}")
-        log(f"  every camera live after {max(v for v in live.values() if v):.1f} s; "
+        log(f"  every camera live {max(v or 0.0 for v in live.values()):.1f} s after start; "
             f"warm-up {args.warmup:g} s")
         mon.hold(time.monotonic() + args.warmup)
         baseline = wall.threads()
         rss0 = wall.rss_mb()
         log(f"  after warm-up: RSS {rss0:.1f} MB, {baseline} threads")
-        mon.samples.append((time.monotonic(), rss0, baseline))
+        t_warm = time.monotonic()
+        mon.samples.append((t_warm, rss0, baseline))
         cycle = 0
 
         def after_fault(name: str) -> None:
@@ -295,7 +299,7 @@ def run_soak(args: argparse.Namespace) -> int:
         garbage.close()
         for s in servers.values():
             s.stop()
-    rss_max = max(s[1] for s in mon.samples if s[0] >= 0)
+    rss_max = max(s[1] for s in mon.samples if s[0] >= t_warm)
     growth = 100.0 * (rss_end - rss0) / rss0
     print_soak(args, res, cycles=cycle, elapsed=elapsed, rss0=rss0, rss_end=rss_end,
                rss_max=rss_max, growth=growth, baseline=baseline, threads_end=threads_end,
