@@ -66,6 +66,10 @@ DELAY_S = 0.3
 THROTTLE_BPS = 2000.0
 
 
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
 def registry_text(cams: list[tuple[str, str]]) -> str:
     out = []
     for i, (cam_id, url) in enumerate(cams):
@@ -156,7 +160,7 @@ def run_soak(args: argparse.Namespace) -> int:
     from tests.support.clips import make_clip
     from tests.support.rtsp import RtspServer
 
-    log = (lambda line: print(line, flush=True))
+    log = say
     clip_dir = Path(args.clip_dir) if args.clip_dir else default_clip_dir()
     clip = make_clip(clip_dir, 640, 360, fps=15, seconds=20, gop=15)
     groups = {"KILL": 4, "STALL": 4, "LINK": 3}
@@ -394,7 +398,7 @@ def run_exit(args: argparse.Namespace) -> int:
     from tests.support.clips import make_clip
     from tests.support.rtsp import RtspServer
 
-    log = (lambda line: print(line, flush=True))
+    log = say
     clip_dir = Path(args.clip_dir) if args.clip_dir else default_clip_dir()
     clip = make_clip(clip_dir, 640, 360, fps=15, seconds=20, gop=15)
     n = args.cameras
