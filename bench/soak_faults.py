@@ -482,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--cameras", type=int, default=8)
     e.add_argument("--clip-dir", default=None)
     args = p.parse_args(argv)
+    # SIGTERM (a background run stopped): the servers are continued and stopped, the wall too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     return run_soak(args) if args.what == "soak-faults" else run_exit(args)
 
 
