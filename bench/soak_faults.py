@@ -55,7 +55,7 @@ from bench.wall_proc import WallProcess  # noqa: E402
 
 POLL_S = 0.25
 STALL_LIMIT_S = 3.0  # StreamTimeouts.stall_after_s (2 s) + 1 s
-RECOVERY_LIMIT_S = 10.0  # after a fault of --down (10) s: the next retry (<= 8 s) + connect
+RECOVERY_LIMIT_S = 5.0  # from the server's return (listening; SIGCONT; the link let go) to live
 # The thread count is back to its baseline within this after a fault. Not 0: while tiles
 # reconnect, Qt's global thread pool (QImage's smooth scaling of a picture painted at another
 # size) starts up to one thread per CPU, and QThreadPool keeps an idle thread for 30 s.
