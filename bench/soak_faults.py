@@ -313,7 +313,8 @@ def run_soak(args: argparse.Namespace) -> int:
     rss_max = max(s[1] for s in mon.samples if s[0] >= t_warm)
     growth = 100.0 * (rss_end - rss0) / rss0
     print_soak(args, res, cycles=cycle, elapsed=elapsed, rss0=rss0, rss_end=rss_end,
-               rss_max=rss_max, growth=growth, rss_cycle2=rss_cycle2, baseline=baseline, threads_end=threads_end,
+               rss_max=rss_max, growth=growth, rss_cycle2=rss_cycle2, baseline=baseline,
+               threads_end=threads_end,
                garbage=mon.garbage_states, garbage_end=states_end.get("GARBAGE-1", "?"),
                reason=reason, polls=mon.polls, missed=mon.missed,
                samples=mon.samples, t_start=mon.t_start)
