@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
              sum(1 for c in model.visible() if c), model.page + 1)
 
     code = app.exec()
-    feeds.stop_all(timeout=1.0)
+    feeds.stop_all(timeout=1.0, wait_hung=False)  # the window did; hung ones not waited
     store.close()
     logging.shutdown()
     sys.stdout.flush()

@@ -69,6 +69,32 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket | Diagnosis:
     return sock
 
 
+def address_of(source: Source) -> tuple[str, int] | None:
+    """(host, port) of a network stream, default ports filled in; None for other sources."""
+    defaults = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
+    if source.kind not in defaults:
+        return None
+    parts = urlsplit(source.url)
+    try:
+        port = parts.port or defaults[source.kind]
+    except ValueError:
+        return None
+    return (parts.hostname or "", port) if parts.hostname else None
+
+
+def accepts(source: Source, timeout: float = 0.5) -> bool:
+    """Whether the stream's host accepts a TCP connection at its port right now (connected
+    and closed at once: nothing is sent)."""
+    where = address_of(source)
+    if where is None:
+        return False
+    got = _connect(where[0], where[1], timeout)
+    if isinstance(got, Diagnosis):
+        return False
+    got.close()
+    return True
+
+
 def _describe(sock: socket.socket, url: str, auth: str | None) -> str:
     lines = [f"DESCRIBE {url} RTSP/1.0", "CSeq: 2", "Accept: application/sdp",
              "User-Agent: nazar-diagnose"]

@@ -26,11 +26,11 @@ import numpy as np
 from app import demo
 from app.decoders import (BufferPool, Capture, OpenCVCapture, OpenFailed, Picture,
                           PyAVCapture, decoder_name, hwaccel_choice)
-from app.diagnose import UNAUTHORIZED, diagnose
+from app.diagnose import REFUSED, UNAUTHORIZED, accepts, diagnose
 from app.geometry import fit_size
 from app.recording import CameraRecording, PacketBuffer, PacketCopy, StreamTemplate
 from app.relay import RETURN_CAP_S, RETURN_FIRST_S, HubWatch, RelayRoute, why_not
-from app.streams import Backoff, StatusReading, StreamStatus, StreamTimeouts
+from app.streams import Backoff, State, StatusReading, StreamStatus, StreamTimeouts
 from app.urls import Source
 
 log = logging.getLogger(__name__)
@@ -218,6 +218,9 @@ _BACK_TO_HUB = "back to the relay hub"
 RESUME_DELAY_S = 0.15  # a page turned to standby streams: paint first, then catch up
 LINGER_S = 3.0  # the wall's streams stay open this long after the last tile let go
 
+REFUSED_PROBE_S = 1.0  # a camera that refused the connection: is it listening again? this often
+HUNG_GRACE_S = 0.05  # stop_all(wait_hung=False): how long a stream without frames gets
+
 UNAUTHORIZED_ATTEMPTS = 2  # refused logins before a feed stops trying (account lock-outs)
 
 
@@ -284,6 +287,10 @@ class Feed:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    def delivering(self) -> bool:
+        """Frames are arriving: the newest is younger than the stall limit (state live)."""
+        return self.status.reading(self._clock()).state is State.LIVE
 
     def set_size(self, subscriber: int, width: int, height: int) -> None:
         """A tile reports the size it paints at; the worker scales to the largest request."""
@@ -412,7 +419,8 @@ class Feed:
                                           "does not lock the account; correct the user or "
                                           "password, then reopen the camera")
                         return
-                self._retry(why.text or f"cannot connect to {self.source.display}")
+                self._retry(why.text or f"cannot connect to {self.source.display}",
+                            refused=why.kind == REFUSED)
                 continue
             self.status.opened(self._clock())
             if self.route is not None:  # said once the stream is open, never before
@@ -456,11 +464,34 @@ class Feed:
             return False
         return True
 
-    def _retry(self, message: str) -> None:
+    def _retry(self, message: str, refused: bool = False) -> None:
         delay = self._backoff.next_delay()
         log.info("camera %s: %s; retrying in %.1f s", self.camera_id, message, delay)
         self.status.failed(self._clock(), message, delay)
-        self._stop.wait(delay)
+        if refused:
+            self._wait_for_listening(delay)
+        else:
+            self._stop.wait(delay)
+
+    def _wait_for_listening(self, delay: float) -> None:
+        """The backoff wait of a camera that refused the connection (nothing listened at its
+        port: rebooting, its RTSP server restarting), cut short as soon as the port accepts a
+        connection again: looked at every REFUSED_PROBE_S with a TCP connect, closed at once
+        (nothing is sent; a refused connect costs the camera nothing). A camera back after a
+        10 s outage was otherwise left dark until the next backoff attempt, up to 16 s later
+        (measured: ./nazar bench soak-faults); after a longer outage, up to 30 s."""
+        end = time.monotonic() + delay
+        while True:
+            left = end - time.monotonic()
+            if left <= REFUSED_PROBE_S:
+                self._stop.wait(max(0.0, left))
+                return
+            if self._stop.wait(REFUSED_PROBE_S):
+                return
+            if accepts(self.source, timeout=0.5):
+                log.info("camera %s: %s accepts connections again; reconnecting now",
+                         self.camera_id, self.source.display)
+                return
 
     def _read(self, opened: Opened, on_hub: bool = False) -> str | None:
         """Read until stopped (None), the stream fails (the reason) or, running directly,
@@ -674,9 +705,17 @@ class FeedManager:
         with self._lock:
             return list(self._lingering.values())
 
-    def stop_all(self, timeout: float = 2.0) -> list[str]:
+    def stop_all(self, timeout: float = 2.0, wait_hung: bool = True) -> list[str]:
         """Stop every stream; wait at most `timeout` s in total, and not again for a stream
-        an earlier call already waited for. Returns the cameras this call gave up on."""
+        an earlier call already waited for. Returns the cameras this call gave up on.
+
+        `wait_hung=False` (the window closing, main.py's exit): wait only for the streams
+        that are delivering frames. They stop at their next frame and close cleanly (RTSP
+        TEARDOWN). A stream with no fresh frame is blocked in a read or an open that only its
+        own timeout ends (read_s, open_s: 5 s); waiting for it would hold up exit for
+        nothing (measured: `./nazar bench exit`). Those get HUNG_GRACE_S (a worker asleep
+        between retries ends at once), are not marked as waited for, and are named in the
+        result."""
         with self._lock:
             feeds = list(self._feeds.values()) + list(self._lingering.values()) + self._retired
             self._lingering.clear()
@@ -685,6 +724,7 @@ class FeedManager:
             self._standby.clear()
             self._retired = []
             hubs, self._hubs = list(self._hubs.values()), {}
+        delivering = {f for f in feeds if wait_hung or f.delivering()}  # before stop(): closed
         for hub in hubs:
             hub.stop()
         for f in feeds:
@@ -692,11 +732,23 @@ class FeedManager:
         # A feed an earlier stop_all already waited for (a camera hung in a network read) is
         # not waited for again: exit takes one timeout, not two.
         waited = [f for f in feeds if f not in self._given_up]
-        deadline = time.monotonic() + timeout
-        hung = [f for f in waited if not f.join(max(0.0, deadline - time.monotonic()))]
+        start = time.monotonic()
+        deadline = start + timeout
+        grace = min(deadline, start + HUNG_GRACE_S)
+        hung: list[Feed] = []
+        passed: list[Feed] = []
+        for f in waited:
+            if f in delivering:
+                if not f.join(max(0.0, deadline - time.monotonic())):
+                    hung.append(f)
+            elif not f.join(max(0.0, grace - time.monotonic())):
+                passed.append(f)
         with self._lock:
             self._retired.extend(f for f in feeds if f.alive)
         if hung:  # blocked inside a network read: daemon threads, they cannot hold up exit
             log.warning("streams still closing: %s", ", ".join(f.camera_id for f in hung))
             self._given_up.update(hung)
-        return [f.camera_id for f in hung]
+        if passed:
+            log.info("not waiting for streams without a fresh frame (blocked until their "
+                     "timeout): %s", ", ".join(f.camera_id for f in passed))
+        return [f.camera_id for f in hung + passed]

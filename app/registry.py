@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from app.geometry import distance_m
-from app.urls import Source, UrlError, parse_source, substitute_env
+from app.credentials import CredentialError, Credentials, keyring_password, with_login
+from app.urls import Source, UrlError, mask, parse_source, substitute_env
 
 SCHEMA_VERSION = 1
 # Bounds for a file that may come from anywhere: 5,500 cameras take about 2 MB.
@@ -75,6 +76,9 @@ class Recorder:
     building: str | None = None  # "South City Residences, Tower 2"
     level: str | None = None  # the storey, as for cameras: G, L4, B1 ...
     location: Location | None = None  # where the recorder itself is (for "inside the site")
+    # The login of the recorder's streams: a keyring service and user (app/credentials.py),
+    # for its cameras that give none of their own. Never a password.
+    credentials: Credentials | None = None
     line: int = field(default=0, compare=False)  # where it is declared in the file
 
 
@@ -330,6 +334,20 @@ class _Checker:
         self.base_dir = base_dir
         self.env = env
         self.problems: list[Problem] = []
+        self._passwords: dict[Credentials, str | CredentialError] = {}  # one look-up each
+
+    def password(self, cred: Credentials) -> str:
+        """The keyring's password for `cred` (asked once per file); CredentialError."""
+        got = self._passwords.get(cred)
+        if got is None:
+            try:
+                got = keyring_password(cred)
+            except CredentialError as exc:
+                got = exc
+            self._passwords[cred] = got
+        if isinstance(got, CredentialError):
+            raise got
+        return got
 
     def add(self, line: int, message: str, *, camera: str | None = None,
             field: str | None = None, entity: str | None = None) -> None:
@@ -486,13 +504,14 @@ _SITE_KEYS = ("id", "name", "kind", "station", "owner", "contact", "address", "l
               "recorder", "footprint")
 _CAMERA_KEYS = ("id", "number", "name", "ownership", "station", "site", "location", "coverage",
                 "streams", "recorder", "level", "floor", "indoor", "ptz",
-                "position_accuracy_m", "access", "tags")
+                "position_accuracy_m", "access", "tags", "credentials")
 _LOCATION_KEYS = ("lat", "lon")
 _COVERAGE_KEYS = ("bearing", "fov", "range_m")
 _CONTACT_KEYS = ("name", "phone")
 _RECORDER_KEYS = ("id", "site", "station", "building", "level", "room", "location",
                   "retention_days", "retention_verified_at", "make", "model", "serial",
-                  "clock_offset_s", "clock_checked_at")
+                  "clock_offset_s", "clock_checked_at", "credentials")
+_CREDENTIALS_KEYS = ("keyring", "username")
 _STREAM_KEYS = ("main", "sub")
 
 
@@ -661,6 +680,7 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
     offset = get("clock_offset_s", _number(-MAX_CLOCK_OFFSET_S, MAX_CLOCK_OFFSET_S, " s"))
     checked = get("clock_checked_at", _date_time)
     location = _location(ck, rec, "location", required=False, within="recorder", **ctx)
+    credentials = _credentials(ck, rec, prefix="recorder", **ctx)
     if site and station and site is not _MISSING and station is not _MISSING:
         ck.add(rec.line, "give either 'site' or 'station' for a recorder, not both",
                field="recorder", **ctx)
@@ -678,7 +698,9 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
     found = Recorder(room=room, retention_days=days, site=site, station=station, id=rid,
                      make=make, model=model, serial=serial, retention_verified_at=verified,
                      clock_offset_s=offset, clock_checked_at=checked, building=building,
-                     level=level, location=location, line=rec.line)
+                     level=level, location=location,
+                     credentials=credentials if credentials is not _MISSING else None,
+                     line=rec.line)
     if rid is not None:
         first = reg.recorders.get(rid)
         if first is None:
@@ -697,7 +719,7 @@ def _recorder(ck: _Checker, m: _Map, reg: Registry, **ctx: Any) -> Recorder | No
 
 _RECORDER_FIELDS = ("room", "retention_days", "site", "station", "make", "model", "serial",
                     "retention_verified_at", "clock_offset_s", "clock_checked_at", "building",
-                    "level", "location")
+                    "level", "location", "credentials")
 
 
 FOOTPRINT_MAX_KM = 5.0  # a footprint point this far from the site's location is a mistake
@@ -975,6 +997,60 @@ def _streams(ck: _Checker, m: _Map, cam: str) -> tuple[Source, Source | None] | 
     return main, sub
 
 
+def _credentials(ck: _Checker, m: _Map, prefix: str | None = None, **ctx: Any) -> Any:
+    """A `credentials: {keyring: SERVICE, username: USER}` mapping: None (not given), the
+    Credentials (with the line it is declared at), or _MISSING (problems)."""
+    if m.get("credentials") is None:
+        return None
+    fname = _join(prefix, "credentials")
+    line = ck.line_of(m, "credentials")
+    cm = ck.mapping(m["credentials"], line, f"'{fname}'", field=fname, **ctx)
+    if cm is None:
+        return _MISSING
+    n = len(ck.problems)
+    ck.unknown_keys(cm, _CREDENTIALS_KEYS, prefix=fname, **ctx)
+    service = ck.get(cm, "keyring", _text, required=True, prefix=fname, **ctx)
+    username = ck.get(cm, "username", _text, required=True, prefix=fname, **ctx)
+    if len(ck.problems) != n:
+        return _MISSING
+    return Credentials(service, username, line=line)
+
+
+def _with_credentials(ck: _Checker, c: _Map, cam: str, streams: tuple[Source, Source | None],
+                      own: Credentials | None,
+                      recorder: Any) -> tuple[Source, Source | None] | None:
+    """The camera's stream addresses with the login from the keyring: the camera's own
+    `credentials`, else its recorder's. A camera whose address has a user in it keeps that
+    one over its recorder's (but giving both in the camera itself is a problem). None: a
+    problem was recorded (no password, no keyring...), naming the camera and the line."""
+    cred = own or (recorder.credentials if isinstance(recorder, Recorder) else None)
+    if cred is None:
+        return streams
+    fname = "credentials" if own else "recorder.credentials"
+    out: list[Source | None] = []
+    for src in streams:
+        if src is None:
+            out.append(None)
+            continue
+        if own is None and "@" in src.display.split("://", 1)[-1].split("/", 1)[0]:
+            out.append(src)  # the camera's own user in its address: kept
+            continue
+        try:
+            password = ck.password(cred)
+            url = with_login(src.url, cred.username, password)
+            display = mask(with_login(src.display, cred.username, "x"))
+        except CredentialError as exc:
+            ck.add(cred.line, str(exc), field=fname, camera=cam)
+            return None
+        except ValueError as exc:  # not a network address, or a user in it already
+            ck.add(cred.line, str(exc), field=fname, camera=cam)
+            return None
+        out.append(Source(src.kind, url, display))
+    main, sub = out
+    assert main is not None
+    return main, sub
+
+
 def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
     seen_lines: dict[str, int] = {}
     numbers_seen: dict[int, str] = {}
@@ -1030,6 +1106,9 @@ def _load_cameras(ck: _Checker, data: _Map, reg: Registry) -> None:
         recorder = _recorder(ck, c, reg, camera=cam)
         if recorder is None and isinstance(site, str) and site in reg.sites:
             recorder = reg.sites[site].recorder
+        credentials = _credentials(ck, c, camera=cam)
+        if streams is not None and credentials is not _MISSING:
+            streams = _with_credentials(ck, c, cam, streams, credentials, recorder)
         # `level` is the storey; `floor` is its old name (free text), still read.
         level = ck.get(c, "level", _level, required=False, camera=cam)
         old_floor = ck.get(c, "floor", _text, required=False, camera=cam)

@@ -36,6 +36,16 @@ Scenarios:
              CPU per camera (bench/recording_bench.py; --cameras --res --fps --seconds)
   evidence   the evidence bundle of 100 selected cameras, PDF included: seconds, limit 5 s
              (bench/evidence_bench.py)
+  soak-faults  the real wall (main.py, offscreen, its own process) on 12 RTSP cameras for 30
+             minutes while a fault script kills and restarts an RTSP server, stalls another
+             (SIGSTOP/SIGCONT), delays and throttles a link through a loopback proxy, and one
+             camera's port answers garbage: time to show each fault, time until each tile is
+             live again, threads back to baseline, RSS growth < 5 % (bench/soak_faults.py;
+             --minutes 30 --warmup 60 --down 10)
+  exit       exit with hung cameras: SIGTERM to main.py while every stream is blocked in a
+             read, and while every stream is blocked opening (server SIGSTOPped); time to
+             process exit, median and max of --reps, limit 1 s (bench/soak_faults.py;
+             --reps 5 --cameras 8)
   eyes-on    time to eyes-on: 13 RTSP cameras on a 1+12 alarm wall, raised 20 times with 1 s
              and 2 s keyframe spacing (bench/eyes_on.py; --raises N --gops 1,2)
 
@@ -146,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
                "dispatch": "bench.dispatch_bench", "relay": "bench.relay_bench",
                "decoders": "bench.decoders", "decode": "bench.decoders",
                "recording": "bench.recording_bench", "evidence": "bench.evidence_bench"}
+    if argv[:1] and argv[0] in ("soak-faults", "exit"):  # one module, both scenarios
+        import subprocess
+        return subprocess.call([sys.executable, "-m", "bench.soak_faults", *argv], cwd=ROOT)
     if argv[:1] and argv[0] in modules:
         import subprocess
         module = modules[argv[0]]

@@ -20,6 +20,9 @@ atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
                  ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
     os.environ[var] = str(_HOME / sub)
+# No test reaches a real keyring: keyring's own "fail" backend unless a test sets up its own
+# (tests/support/keyrings.py).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 os.environ["NAZAR_CACHE_DIR"] = str(_HOME / "nazar-cache")  # demo clips: shared by the run
 # Qt's offscreen platform with two screens (1920x1080 and 1280x1024), for the second wall.
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
@@ -32,7 +35,7 @@ from widgets.map_panel import register_schemes  # noqa: E402
 
 register_schemes()
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.http"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.http", "tests.support.keyrings"]
 
 DEMO_REGISTRY = ROOT / "cameras.yaml"
 

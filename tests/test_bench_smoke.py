@@ -174,3 +174,17 @@ def test_relay_benchmark_runs_and_prints_its_limits():
     assert "every client received data (hub)           4/4" in out
     assert "one camera session per stream via hub" in out and "added delay p99" in out
     assert "wall 2x2 hub" in out and proc.returncode in (0, 1)
+
+
+def test_exit_benchmark_runs_and_prints_its_limit(clip_dir):
+    """`./nazar bench exit`, tiny: main.py on 2 cameras whose server is SIGSTOPped, SIGTERM
+    while the streams are blocked in a read and while they are blocked opening; the time to
+    exit beside its 1 s limit. Not the target itself (that is for the benchmark)."""
+    proc = subprocess.run([sys.executable, "-m", "bench", "exit", "--reps", "1",
+                           "--cameras", "2", "--clip-dir", str(clip_dir)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    out = proc.stdout
+    assert "streams blocked in a read    median" in out, out[-2000:] + proc.stderr[-2000:]
+    assert "streams blocked opening      median" in out and "limit max <= 1 s" in out
+    assert "2 cameras stalled in a read" in out and "2 cameras opening" in out
+    assert "(status 0)" in out and proc.returncode in (0, 1)

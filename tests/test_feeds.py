@@ -204,6 +204,72 @@ def test_a_hung_camera_is_waited_for_once_not_at_every_stop_all(monkeypatch):
         release.set()
 
 
+def test_a_camera_back_after_refusing_is_reopened_without_waiting_out_the_backoff(
+        clip_dir, rtsp_server_factory, caplog):
+    """[harden] a camera whose server restarts (rebooting: connections refused meanwhile) is
+    opened again as soon as its port listens, not at the next backoff attempt, which may be
+    up to 30 s away (./nazar bench soak-faults measured up to 14 s after a 10 s outage)."""
+    import logging
+
+    from app.feeds import Feed, open_source
+    from app.streams import Backoff
+
+    caplog.set_level(logging.INFO, logger="app.feeds")
+    clip = make_clip(clip_dir, 320, 240, fps=10, seconds=4)
+    server = rtsp_server_factory({"/cam": clip})
+    server.kill()  # rebooting: nothing listens at its port
+    feed = Feed("BACK-1|x", parse_source(server.url("/cam")), "BACK-1", "",
+                StreamTimeouts(open_s=3, read_s=3), open_source,
+                backoff=Backoff(base_s=60.0, factor=1.0, cap_s=60.0))  # 30-60 s between tries
+    feed.start()
+    try:
+        wait_for(lambda: "connection refused" in feed.reading().message, 10, "refused")
+        assert feed.reading().retry_in_s > 25  # the backoff alone would wait that long
+        server.start()
+        wait_for(lambda: feed.reading().state is State.LIVE, 20,
+                 "live again well before the backoff's next attempt")
+        assert "accepts connections again; reconnecting now" in caplog.text
+    finally:
+        feed.stop()
+        assert feed.join(5.0)
+
+
+def test_closing_waits_for_the_live_streams_not_for_the_hung_ones(clip_dir, caplog):
+    """[harden] exit with hung cameras within 1 s (./nazar bench exit): the window's close
+    and main.py's exit wait for the streams that deliver frames (they close cleanly), not
+    for a stream blocked in an open or read until its own timeout."""
+    import logging
+    import threading
+
+    from app.feeds import open_source
+
+    caplog.set_level(logging.INFO, logger="app.feeds")
+    release, opened = threading.Event(), threading.Event()
+
+    def opener(source, timeouts, camera_id, title):
+        if camera_id == "HUNG-1":  # accepts the connection, then never answers
+            opened.set()
+            release.wait(60)
+            return None
+        return open_source(source, timeouts, camera_id, title)
+
+    clip = make_clip(clip_dir, 320, 240, fps=10, seconds=4)
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=3), opener=opener)
+    live = mgr.acquire("FILE-1", parse_source(str(clip)))
+    hung = mgr.acquire("HUNG-1", parse_source("rtsp://10.0.0.1/x"), "hung")
+    try:
+        wait_for(lambda: opened.is_set() and live.delivering(), 10, "one live, one hung")
+        assert not hung.delivering()
+        assert mgr.stop_all(timeout=60.0, wait_hung=False) == ["HUNG-1"]
+        assert not live.alive  # waited for: closed cleanly
+        assert hung.alive and not release.is_set()  # returned while it was still blocked
+        assert "not waiting for streams without a fresh frame" in caplog.text
+        assert "still closing" not in caplog.text  # not given up on: a later call waits
+    finally:
+        release.set()
+    assert mgr.stop_all(timeout=10.0) == []  # and it does, once it is released
+
+
 def test_standby_decodes_keyframes_only_until_someone_shows_it(manager, clip_dir):
     """A tour's next page: open, keyframes only (a picture ready at the turn); shown: every
     frame again, from a keyframe."""

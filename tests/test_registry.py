@@ -779,7 +779,7 @@ def test_demo_malls_have_recorders_inside_and_outside_their_footprint():
 
 RECORDER_KEYS = ["id", "site", "station", "building", "level", "room", "location",
                  "retention_days", "retention_verified_at", "make", "model", "serial",
-                 "clock_offset_s", "clock_checked_at"]
+                 "clock_offset_s", "clock_checked_at", "credentials"]
 
 
 def test_recorder_keys_are_the_documented_ones():

@@ -568,7 +568,9 @@ class MainWindow(_WallWindowMixin, QMainWindow):
         if self.recordings is not None:  # close the open segments: each one listed, hashed
             self.recordings.stop_all()
             self.recordings.recorder.stop()
-        self.feeds.stop_all(timeout=1.0)
+        # Streams that deliver frames close cleanly; a hung one is not waited for (exit with
+        # hung cameras within 1 s: ./nazar bench exit).
+        self.feeds.stop_all(timeout=1.0, wait_hung=False)
         super().closeEvent(event)
 
 
