@@ -1,0 +1,150 @@
+"""Mutation testing of app/ with mutmut: `./nazar mutants [--all] [--jobs N] [module ...]`.
+
+mutmut (configured in pyproject.toml, [tool.mutmut]) changes the code one small step at a
+time (a `<` becomes `<=`, a constant changes, a call is dropped, ...) and runs the tests that
+reach the changed function. A test suite that still passes has let that mutant *survive*: a
+change in behaviour that no test would notice. This runs mutmut over the chosen modules
+(default: the `only_mutate` list in pyproject.toml; `--all`: every module of app/; or the
+modules named, e.g. `urls` or `app/urls.py`), always re-testing every mutant of them (no
+verdict is reused from an earlier run: the tests may have changed since), then prints the
+kill rate per module and where the details are. Exit status 0 when every module reached
+`--target` (default 80 %), 1 otherwise, 2 on a usage or set-up error.
+
+Run it from the repository root (./nazar does). Results stay in mutants/ (git-ignored):
+`mutants/app/<module>.py.meta` per module, and mutants/mutation-results.txt (one line per
+mutant that was not killed); `mutmut show <name>` (from the repository root, with the venv's
+mutmut) prints a mutant's diff, `mutmut browse` browses them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path("mutants") / "mutation-results.txt"
+# Kill rate = (killed + timeout) / mutants. A mutant that makes the tests hang is caught too.
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def _module_path(name: str) -> str:
+    """`urls`, `app.urls`, `app/urls.py` -> `app/urls.py`."""
+    name = name.strip()
+    if name.endswith(".py"):
+        path = name
+    else:
+        path = name.replace(".", "/") + ".py"
+    if not path.startswith("app/"):
+        path = "app/" + path
+    return path
+
+
+def _status_counts(meta_path: Path) -> tuple[dict[str, int], list[str]]:
+    from mutmut.stats import status_by_exit_code
+
+    exit_codes = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
+    counts: dict[str, int] = {}
+    not_killed = []
+    for key, code in sorted(exit_codes.items()):
+        status = status_by_exit_code[code]
+        counts[status] = counts.get(status, 0) + 1
+        if status not in KILLED:
+            not_killed.append(f"{key}: {status}")
+    return counts, not_killed
+
+
+def report(modules: list[str], target: float) -> bool:
+    """Print the table; write the survivors list. True when every module met `target`."""
+    rows = []
+    lines = []
+    ok = True
+    for module in modules:
+        meta = Path("mutants") / f"{module}.meta"
+        if not meta.exists():
+            rows.append((module, "-", "-", "-", "-", "-", "no results"))
+            ok = False
+            continue
+        counts, not_killed = _status_counts(meta)
+        total = sum(counts.values())
+        killed = sum(n for s, n in counts.items() if s in KILLED)
+        timeout = counts.get("timeout", 0)
+        rate = 100.0 * killed / total if total else 100.0
+        ok = ok and rate >= target
+        rows.append((module, str(total), str(killed), str(counts.get("survived", 0)),
+                     str(timeout), str(total - killed - counts.get("survived", 0)),
+                     f"{rate:.1f} %"))
+        lines += not_killed
+    RESULTS.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    head = ("module", "mutants", "killed", "survived", "timeout", "other", "kill rate")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(r, widths))))
+    print(f"\nkilled includes timeouts; other: no tests reach it, or suspicious. "
+          f"Target {target:.0f} %. Measured {date.today().isoformat()}.")
+    print(f"Mutants not killed: {RESULTS} (`mutmut show NAME` shows one's diff); "
+          f"per-module verdicts: mutants/app/<module>.py.meta")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nazar mutants", description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="modules of app/ (default: [tool.mutmut] "
+                        "only_mutate in pyproject.toml)")
+    parser.add_argument("--all", action="store_true", help="every module of app/")
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                        help="mutants tested at once (default: half the cores)")
+    parser.add_argument("--target", type=float, default=80.0, help="kill rate to reach, %%")
+    parser.add_argument("--report", action="store_true",
+                        help="only print the table of the last run's results")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)  # mutmut reads ./pyproject.toml and writes ./mutants
+
+    try:
+        from mutmut import configuration
+        from mutmut.__main__ import cli
+    except ImportError:
+        print("mutmut is not installed: pip install -e '.[mutants]' (./nazar mutants does it)",
+              file=sys.stderr)
+        return 2
+    cfg = configuration.config()
+    if args.all:
+        modules = sorted(str(p) for p in Path("app").glob("*.py"))
+    elif args.modules:
+        modules = [_module_path(m) for m in args.modules]
+    else:
+        modules = list(cfg.only_mutate)
+    missing = [m for m in modules if not Path(m).is_file()]
+    if missing:
+        print(f"no such module: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    cfg.only_mutate = modules
+    # Test files listed in the selection that do not exist (yet) are left out, not an error.
+    cfg.pytest_add_cli_args_test_selection = [
+        t for t in cfg.pytest_add_cli_args_test_selection if Path(t.split("::")[0]).exists()]
+
+    if not args.report:
+        print(f"mutating {len(modules)} module(s): {', '.join(modules)}", flush=True)
+        for m in modules:
+            # mutmut regenerates a module's mutants only when the source is newer than its
+            # copy in mutants/; a copy made while the module was not selected is plain code.
+            copy = Path("mutants") / m
+            if copy.exists() and "_mutmut_" not in copy.read_text(encoding="utf-8"):
+                copy.unlink()
+        names = [m[:-3].replace("/", ".") + ".*" for m in modules]
+        try:
+            cli(["run", "--max-children", str(args.jobs), *names], standalone_mode=False)
+        except SystemExit as exc:
+            if exc.code:
+                print(f"mutmut stopped (exit status {exc.code}): see its output above",
+                      file=sys.stderr)
+                return 2
+        print(flush=True)
+    return 0 if report(modules, args.target) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
