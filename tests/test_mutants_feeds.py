@@ -530,3 +530,171 @@ def test_a_camera_that_refuses_is_retried_later_not_an_error(monkeypatch, decode
     monkeypatch.setenv("NAZAR_DECODER", decoder)
     src = parse_source(f"rtsp://127.0.0.1:{free_port()}/x")
     assert open_source(src, StreamTimeouts(open_s=2, read_s=2), "CAM") is None
+
+
+def test_without_an_opener_the_manager_opens_sources_itself(tmp_path):
+    from app import demo
+
+    cache = tmp_path / "demo-cache"
+    mgr = FeedManager(StreamTimeouts(), cache_dir=cache)
+    try:
+        missing = mgr.acquire("F", parse_source(str(tmp_path / "none.mp4")))
+        assert missing.join(10.0)
+        assert missing.reading().message == f"file not found: {tmp_path / 'none.mp4'}"
+        src = parse_source("demo://junction?size=32x32&fps=5")
+        feed = mgr.acquire("D", src, "Gate")
+        wait_for(lambda: feed.decoded >= 1, 30, "a demo frame")
+        spec = demo.DemoSpec.from_params(*src.demo_params())
+        assert demo.clip_path(cache, spec, "D", "Gate").is_file()  # drawn into cache_dir
+    finally:
+        assert mgr.stop_all(timeout=5.0) == []
+
+
+# -- recordings -----------------------------------------------------------------------------------
+class FakeRecording:
+    def __init__(self) -> None:
+        self.stopped = 0
+        self.sessions_ended = 0
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+    def session_ended(self) -> None:
+        self.sessions_ended += 1
+
+
+def test_recordings_are_told_when_a_session_ends_and_stopped_when_removed(make_feed):
+    rec, other = FakeRecording(), FakeRecording()
+    feed = make_feed(Opener(live(picture(), None), live(picture(), None), SourceError("gone")))
+    feed.add_recording(rec)
+    feed.add_recording(other)
+    assert feed.recordings == [rec, other]
+    feed.remove_recording(other)
+    assert feed.recordings == [rec] and other.stopped == 1 and rec.stopped == 0
+    feed.remove_recording(other)  # not there any more: only stopped again
+    assert feed.recordings == [rec] and other.stopped == 2
+    feed.recordings.clear()  # a copy
+    feed.start()
+    assert feed.join(5.0)
+    assert rec.sessions_ended == 2 and other.sessions_ended == 0
+
+
+# -- relay hubs -----------------------------------------------------------------------------------
+class FakeHub:
+    def __init__(self) -> None:
+        self.up = True
+        self.downs = 0
+        self.wants = 0
+
+    def mark_down(self) -> None:
+        self.downs += 1
+
+    def want(self) -> None:
+        self.wants += 1
+
+
+# The tests move the fake clock on while the worker reads: with the usual 5 s read timeout
+# that would look like a camera gone silent.
+NO_READ_TIMEOUT = StreamTimeouts(read_s=1e6)
+
+
+def hub_route():
+    from app.relay import RelayRoute
+    return RelayRoute("hub-1", "Lalbazar-1", "10.20.0.5", 8654, "/CAM/main",
+                      parse_source("rtsp://10.20.0.5:8654/CAM/main"))
+
+
+class RoutingOpener:
+    """Opens the hub's stream or the camera's, as scripted for each."""
+
+    def __init__(self, hub_results, camera_results):
+        self.hub_results, self.camera_results = list(hub_results), list(camera_results)
+        self.opened: list[str] = []
+
+    def __call__(self, source, timeouts, camera_id, title):
+        via_hub = source.url.startswith("rtsp://10.20.0.5")
+        self.opened.append("hub" if via_hub else "camera")
+        results = self.hub_results if via_hub else self.camera_results
+        r = results.pop(0) if results else live(forever=True)
+        if isinstance(r, Exception):
+            raise r
+        return r
+
+
+def test_a_hub_that_cannot_open_the_stream_is_tried_again_later(make_feed, monkeypatch):
+    monkeypatch.setattr(feeds, "why_not", lambda route: f"{route.name} down")
+    clock, hub = StepClock(), FakeHub()
+    direct = FakeCapture(forever=True)
+    opener = RoutingOpener([None], [Opened(direct, None, loop=False)])
+    feed = Feed("CAM|x", RTSP, "CAM", "Camera", NO_READ_TIMEOUT, opener,
+                backoff=Backoff(0.005, 1.0, 0.005), clock=clock, route=hub_route(), hub=hub)
+    feed.start()
+    try:
+        wait_for(lambda: feed.reading().path == "direct · Lalbazar-1 down"
+                 and feed.decoded >= 1, 5, "the camera directly")
+        assert opener.opened == ["hub", "camera"] and hub.downs == 1 and hub.wants == 0
+        assert feed.reading().state is State.LIVE
+        clock.t += 4.9  # not yet time to return
+        decoded = feed.decoded
+        wait_for(lambda: feed.decoded >= decoded + 3, 5, "more frames")
+        assert hub.wants == 0
+        hub.up = False
+        clock.t += 0.1  # time to return, but the hub is still down: ask the watch
+        wait_for(lambda: hub.wants >= 1, 5, "the hub to be watched")
+        assert opener.opened == ["hub", "camera"]
+        hub.up = True  # back: return to it
+        wait_for(lambda: feed.reading().path == "via Lalbazar-1", 5, "the stream via the hub")
+        assert opener.opened == ["hub", "camera", "hub"] and direct.released.is_set()
+    finally:
+        feed.stop()
+        assert feed.join(5.0)
+
+
+def test_a_hub_stream_that_breaks_goes_direct_and_waits_longer_each_time(make_feed,
+                                                                        monkeypatch):
+    monkeypatch.setattr(feeds, "why_not", lambda route: f"{route.name} refused")
+    clock, hub = StepClock(), FakeHub()
+    opener = RoutingOpener([SourceError("no such path"), live(picture(), None)], [])
+    feed = Feed("CAM|x", RTSP, "CAM", "Camera", NO_READ_TIMEOUT, opener,
+                backoff=Backoff(0.005, 1.0, 0.005), clock=clock, route=hub_route(), hub=hub)
+    hub.up = False
+    feed.start()
+    try:
+        wait_for(lambda: feed.reading().path == "direct · Lalbazar-1 refused", 5, "direct")
+        assert feed.reading().state is not State.ERROR  # a hub's refusal is not the camera's
+        assert opener.opened == ["hub", "camera"] and hub.downs == 1
+        clock.t += 5.0  # RETURN_FIRST_S: due again; the watch says down
+        wait_for(lambda: hub.wants >= 1, 5, "the hub to be watched")
+        hub.up = True
+        wait_for(lambda: opener.opened.count("hub") == 2 and hub.downs == 2
+                 and opener.opened[-1] == "camera", 5, "the hub stream to break and go direct")
+        assert feed.decoded >= 1
+        wants = hub.wants
+        hub.up = False
+        clock.t += 4.9  # after a frame from the hub the wait is short again: 5 s, not 10
+        decoded = feed.decoded
+        wait_for(lambda: feed.decoded >= decoded + 3, 5, "frames directly")
+        assert hub.wants == wants
+        clock.t += 0.1
+        wait_for(lambda: hub.wants > wants, 5, "the hub to be watched again")
+    finally:
+        feed.stop()
+        assert feed.join(5.0)
+
+
+def test_without_a_hub_watch_a_feed_stays_direct(make_feed, monkeypatch):
+    monkeypatch.setattr(feeds, "why_not", lambda route: f"{route.name} down")
+    clock = StepClock()
+    opener = RoutingOpener([None], [])
+    feed = Feed("CAM|x", RTSP, "CAM", "Camera", NO_READ_TIMEOUT, opener,
+                backoff=Backoff(0.005, 1.0, 0.005), clock=clock, route=hub_route(), hub=None)
+    feed.start()
+    try:
+        wait_for(lambda: feed.decoded >= 1, 5, "frames directly")
+        clock.t += 1000.0
+        decoded = feed.decoded
+        wait_for(lambda: feed.decoded >= decoded + 3, 5, "more frames")
+        assert opener.opened == ["hub", "camera"]
+    finally:
+        feed.stop()
+        assert feed.join(5.0)

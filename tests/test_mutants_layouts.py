@@ -32,6 +32,7 @@ def test_grid_cells_are_in_reading_order():
     assert (g.name, g.cols, g.rows) == ("3x3", 3, 3)
     assert g.cells[:4] == (Cell(0, 0), Cell(1, 0), Cell(2, 0), Cell(0, 1))
     assert grid(1) == Layout("1", 1, 1, (Cell(0, 0),))
+    assert grid(2).name == "2x2" and grid(8).name == "8x8"
 
 
 def test_one_plus_puts_the_big_cell_first_then_the_rest_in_reading_order():
@@ -50,8 +51,10 @@ def test_rects_leave_the_gap_between_tiles():
 
 
 def test_rects_share_out_the_pixels_that_do_not_divide():
-    xs = [(x, w) for x, _, w, _ in LAYOUTS["3x3"].rects(100, 30, gap=0)[:3]]
-    assert xs == [(0, 33), (33, 33), (66, 34)]
+    rects = LAYOUTS["3x3"].rects(100, 200, gap=0)
+    assert [(x, w) for x, _, w, _ in rects[:3]] == [(0, 33), (33, 33), (66, 34)]
+    assert [(y, h) for _, y, _, h in rects[::3]] == [(0, 66), (66, 67), (133, 67)]
+    assert all(isinstance(v, int) for r in rects for v in r)
 
 
 def test_a_tiny_area_still_gives_every_tile_a_pixel():
@@ -230,7 +233,7 @@ def test_maximise_and_restore():
     assert m.restore() is False and fired == []
     m.toggle_maximised()
     assert m.maximised and fired == ["maximised"]
-    assert m.restore() is True and not m.maximised
+    assert m.restore() is True and m.maximised is False
     assert fired == ["maximised", "maximised"]
 
 
@@ -329,6 +332,8 @@ def test_add_fills_holes_then_appends_and_skips_cameras_already_there():
     assert m.view == ["A", "X", "B", "Y", "C", "Z"]
     assert fired == ["view"]
     assert m.add(["A", "Z"]) == 0
+    m = WallModel(view=[None, "A"])
+    assert m.add(["X"]) == 1 and m.view == ["X", "A"]
 
 
 def test_a_batch_emits_once_at_its_end():
@@ -344,7 +349,7 @@ def test_a_batch_emits_once_at_its_end():
 
 
 def test_a_tour_cycles_through_its_steps():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^a tour needs at least one step$"):
         Tour([])
     steps = [("page", 0), ("page", 1), ("view", 3)]
     tour = Tour(steps)
