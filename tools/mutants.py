@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=80.0, help="kill rate to reach, %%")
     parser.add_argument("--report", action="store_true",
                         help="only print the table of the last run's results")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the verdicts of an interrupted run; test only the mutants "
+                        "it did not reach (verdicts may be older than the tests)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)  # mutmut reads ./pyproject.toml and writes ./mutants
 
@@ -137,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             copy = Path("mutants") / m
             if copy.exists() and "_mutmut_" not in copy.read_text(encoding="utf-8"):
                 copy.unlink()
-        names = [m[:-3].replace("/", ".") + ".*" for m in modules]
+        # Named, every mutant is tested again; unnamed, mutmut tests only those without a
+        # verdict (and those of functions changed since).
+        names = [] if args.resume else [m[:-3].replace("/", ".") + ".*" for m in modules]
         try:
             cli(["run", "--max-children", str(args.jobs), *names], standalone_mode=False)
         except SystemExit as exc:
