@@ -698,3 +698,27 @@ def test_without_a_hub_watch_a_feed_stays_direct(make_feed, monkeypatch):
     finally:
         feed.stop()
         assert feed.join(5.0)
+
+
+def write_avi(path, fps: float, frames: int = 3, size=(32, 24)):
+    import cv2
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for i in range(frames):
+        out.write(np.full((size[1], size[0], 3), 40 * i, np.uint8))
+    out.release()
+    return path
+
+
+@pytest.mark.parametrize("decoder", ["pyav", "opencv"])
+@pytest.mark.parametrize("fps, paced", [(10.0, 10.0), (1.0, 1.0), (120.0, 120.0), (200.0, 25.0),
+                                       (0.5, 25.0)])
+def test_a_file_plays_looped_at_its_own_rate(tmp_path, monkeypatch, decoder, fps, paced):
+    monkeypatch.setenv("NAZAR_DECODER", decoder)
+    path = write_avi(tmp_path / f"clip-{fps:g}.avi", fps)
+    opened = open_source(parse_source(str(path)), StreamTimeouts(open_s=2, read_s=2), "F")
+    try:
+        assert opened.loop is True and opened.paced_fps == pytest.approx(paced)
+        pic = opened.capture.read()
+        assert pic is not None and pic.size == (32, 24)
+    finally:
+        opened.capture.release()

@@ -358,3 +358,51 @@ def test_a_tour_cycles_through_its_steps():
     assert [tour.advance() for _ in range(4)] == [("page", 1), ("view", 3), ("page", 0),
                                                   ("page", 1)]
     assert Tour([("view", 1)], interval_s=30).advance() == ("view", 1)
+
+
+@pytest.mark.parametrize("layout, index, dx, dy, expected", [
+    # from a wide or tall tile, the one straight across from its middle
+    (Layout("wide", 5, 2, (Cell(0, 0, 5, 1), Cell(0, 1), Cell(1, 1), Cell(2, 1), Cell(3, 1),
+                           Cell(4, 1))), 0, 0, 1, 3),
+    (Layout("tall", 2, 5, (Cell(0, 0, 1, 5), Cell(1, 0), Cell(1, 1), Cell(1, 2), Cell(1, 3),
+                           Cell(1, 4))), 0, 1, 0, 3),
+    # to a wide or tall tile, measured to its middle (a tie: the first in reading order)
+    (Layout("t", 4, 2, (Cell(0, 0, 3, 1), Cell(3, 0), Cell(0, 1), Cell(1, 1), Cell(2, 1),
+                        Cell(3, 1))), 4, 0, -1, 0),
+    (Layout("l", 2, 4, (Cell(0, 0, 1, 3), Cell(0, 3), Cell(1, 0), Cell(1, 1), Cell(1, 2),
+                        Cell(1, 3))), 4, -1, 0, 0),
+    # one step off to the side weighs as much as two straight ahead
+    (Layout("s", 7, 3, (Cell(0, 2), Cell(1, 0), Cell(6, 2))), 0, 1, 0, 1),
+    (LAYOUTS["1+12"], 0, 0, -1, 2),
+])
+def test_neighbours_of_uneven_tiles(layout, index, dx, dy, expected):
+    assert layout.neighbour(index, dx, dy) == expected
+
+
+def test_apply_dict_changes_to_a_known_layout():
+    m = WallModel(layout=LAYOUTS["3x3"], view=["A"])
+    m.apply_dict({"layout": "1+5", "view": ["A"]})
+    assert m.layout is LAYOUTS["1+5"]
+
+
+def test_a_layout_change_to_a_page_that_does_not_exist_selects_the_first_tile():
+    m = WallModel(layout=LAYOUTS["3x3"], view=["A", "B", "C", "D"])
+    m.toggle_maximised()
+    m.select(5)
+    m.set_layout(LAYOUTS["2x2"])
+    assert (m.page, m.selected, m.maximised) == (0, 0, False)
+    assert m.maximised is False
+
+
+def test_put_next_free_turning_the_page_leaves_maximised_as_false():
+    m = WallModel(view=["A", "B", "C", "D"])
+    m.toggle_maximised()
+    m.put_next_free("X")
+    assert m.maximised is False and m.page == 1
+
+
+def test_set_view_goes_to_the_first_page():
+    m = WallModel(view=[f"C{i}" for i in range(9)])
+    m.go_page(1)
+    m.set_view([f"D{i}" for i in range(9)])
+    assert m.page == 0 and m.visible() == ["D0", "D1", "D2", "D3"]

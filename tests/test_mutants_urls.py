@@ -197,3 +197,7 @@ def test_a_port_that_only_the_password_breaks_asks_for_percent_encoding():
 def test_a_valid_port_is_kept():
     src = parse_source("rtsp://u:pw@10.0.0.5:8554/x")
     assert src == Source("rtsp", "rtsp://u:pw@10.0.0.5:8554/x", "rtsp://u:***@10.0.0.5:8554/x")
+
+
+def test_demo_scene_keeps_its_own_letters():
+    assert parse_source("demo://city/BOX/").demo_params() == ("city/BOX", {})
