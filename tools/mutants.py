@@ -103,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=80.0, help="kill rate to reach, %%")
     parser.add_argument("--report", action="store_true",
                         help="only print the table of the last run's results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="test again only the mutants the last run did not kill (after "
+                        "adding tests: a mutant once killed stays killed while tests are only "
+                        "added)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the verdicts of an interrupted run; test only the mutants "
                         "it did not reach (verdicts may be older than the tests)")
@@ -143,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         # Named, every mutant is tested again; unnamed, mutmut tests only those without a
         # verdict (and those of functions changed since).
         names = [] if args.resume else [m[:-3].replace("/", ".") + ".*" for m in modules]
+        if args.survivors:
+            names = [line.split(": ")[0] for m in modules
+                     if (Path("mutants") / f"{m}.meta").exists()
+                     for line in _status_counts(Path("mutants") / f"{m}.meta")[1]]
+            if not names:
+                print("no survivors to test again")
+                return 0 if report(modules, args.target) else 1
         try:
             cli(["run", "--max-children", str(args.jobs), *names], standalone_mode=False)
         except SystemExit as exc:
