@@ -699,6 +699,7 @@ def test_a_relay_serves_by_camera_site_or_division():
     assert hub.serves(cam, "d")
     assert not hub.serves(cam, None) and not hub.serves(cam, "other")
     assert not Relay("h", "H", "x", 1, sites=("s",)).serves(cam, None)  # no site: not by site
+    assert not hub.serves(registry_mod.replace(cam, site="other"), None)
 
 
 def test_a_camera_of_a_station_the_registry_lacks_has_no_relay():
@@ -721,6 +722,26 @@ def test_default_view_alternates_divisions_and_sites():
     assert reg.default_view(3) == ["P1", "SCM-1", "Q1"]
     assert reg.default_view(0) == []
     assert Registry(path=None).default_view(4) == []
+
+
+def test_default_view_takes_private_cameras_from_different_sites_in_turn():
+    other_site = """\
+  - id: gariahat-market
+    name: Gariahat Market
+    kind: market
+    station: jadavpur
+    owner: Market Committee
+    contact: {name: Office, phone: "100"}
+    address: Gariahat Rd
+    location: {lat: 22.5180, lon: 88.3670}
+"""
+    sites = registry_text().split("sites:\n")[1].split("cameras:")[0] + other_site
+    cams = (PRIVATE + PRIVATE.replace("SCM-1", "SCM-2")
+            + PRIVATE.replace("SCM-1", "GM-1").replace("south-city-mall", "gariahat-market")
+            .replace("22.5014, lon: 88.3616", "22.5180, lon: 88.3670"))
+    reg = parse(cams, sites=sites)
+    assert reg.problems == [], problems(reg)
+    assert reg.default_view(3) == ["SCM-1", "GM-1", "SCM-2"]
 
 
 def test_camera_properties():

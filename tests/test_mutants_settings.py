@@ -75,8 +75,10 @@ def test_free_slot_view_rename_delete(store):
     assert store.view(2).name == "Gate" and store.view(4).name == "V4"
     store.delete_view(1)
     assert [v.slot for v in store.views()] == [2, 4] and store.free_slot() == 1
-    for slot in range(1, 10):
+    for slot in range(1, 9):
         store.save_view(slot, "x", "2x2", [])
+    assert store.free_slot() == 9
+    store.save_view(9, "x", "2x2", [])
     assert store.free_slot() is None
     store.save_view(2, "Again", "3x3", ["Z"])  # a slot is replaced, not added
     assert len(store.views()) == 9 and store.view(2) == SavedView(2, "Again", "3x3", ["Z"])
