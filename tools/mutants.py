@@ -5,10 +5,11 @@ time (a `<` becomes `<=`, a constant changes, a call is dropped, ...) and runs t
 reach the changed function. A test suite that still passes has let that mutant *survive*: a
 change in behaviour that no test would notice. This runs mutmut over the chosen modules
 (default: the `only_mutate` list in pyproject.toml; `--all`: every module of app/; or the
-modules named, e.g. `urls` or `app/urls.py`), always re-testing every mutant of them (no
-verdict is reused from an earlier run: the tests may have changed since), then prints the
-kill rate per module and where the details are. Exit status 0 when every module reached
-`--target` (default 80 %), 1 otherwise, 2 on a usage or set-up error.
+modules named, e.g. `urls` or `app/urls.py`), re-testing every mutant of them (no verdict
+is reused from an earlier run: the tests may have changed since; `--survivors` tests again
+only those the last run did not kill, `--resume` only those an interrupted run did not
+reach), then prints the kill rate per module and where the details are. Exit status 0 when
+every module reached `--target` (default 80 %), 1 otherwise, 2 on a usage or set-up error.
 
 Run it from the repository root (./nazar does). Results stay in mutants/ (git-ignored):
 `mutants/app/<module>.py.meta` per module, and mutants/mutation-results.txt (one line per
