@@ -148,6 +148,8 @@ def test_dates_stay_text_and_keys_are_text():
     ("name: true", "name", "must be text, got true/false"),
     ("name: [a]", "name", "must be text, got a list"),
     ("name: {a: 1}", "name", "must be text, got a mapping"),
+    ("name: !!binary aGVsbG8=", "name", "must be text, got bytes"),
+    ("name: !!set {a: null}", "name", "must be text, got set"),
     ("name: '  '", "name", "must not be empty"),
     ("name: " + "x" * 1001, "name", "is 1001 characters long; at most 1000"),
     ("ptz: 1", "ptz", "must be true or false, got a number"),
