@@ -182,3 +182,28 @@ def test_a_failing_file_later_says_what_could_not_be_done(tmp_path, caplog):
         assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
             ("ERROR", str(err.value))]
     assert s.get("k", "dflt") == "dflt"
+
+
+def test_a_file_that_fails_its_quick_check_says_what_the_check_found(tmp_path):
+    """Rows that break a NOT NULL constraint (a file edited by hand or by another tool):
+    the problem quotes the first three findings of PRAGMA quick_check."""
+    path = tmp_path / "nazar.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE views (slot INTEGER PRIMARY KEY, name TEXT, layout TEXT NOT NULL, "
+               "cameras TEXT NOT NULL, saved_at REAL NOT NULL)")
+    for slot in range(1, 5):
+        db.execute("INSERT INTO views VALUES (?, NULL, '1', '[]', 0)", (slot,))
+    db.commit()
+    db.execute("PRAGMA writable_schema=ON")
+    db.execute("UPDATE sqlite_master SET sql = replace(sql, 'name TEXT,', 'name TEXT NOT NULL,') "
+               "WHERE name = 'views'")
+    db.commit()
+    db.close()
+    s = SettingsStore(tmp_path)
+    try:
+        finding = "NULL value in views.name"
+        assert f"could not be used (damaged: {finding}; {finding}; {finding}); it was kept" \
+            in s.problem
+        assert s.views() == []
+    finally:
+        s.close()
