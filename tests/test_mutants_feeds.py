@@ -4,6 +4,7 @@ ones; only the opener and the capture are fakes (a capture hands out real `BGRPi
 so every test runs in well under a second and waits on conditions, never on the clock."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -722,3 +723,135 @@ def test_a_file_plays_looped_at_its_own_rate(tmp_path, monkeypatch, decoder, fps
         assert pic is not None and pic.size == (32, 24)
     finally:
         opened.capture.release()
+
+
+# -- process set-up, lingering timers, retries ------------------------------------------------------
+@pytest.mark.parametrize("decoder", ["pyav", "opencv"])
+def test_decoding_is_configured_once_per_process(monkeypatch, caplog, decoder):
+    import logging
+
+    import av
+    import av.logging
+    import cv2
+
+    monkeypatch.setenv("NAZAR_DECODER", decoder)
+    monkeypatch.setattr(feeds, "_configured", False)
+    for var in ("OPENCV_FFMPEG_CAPTURE_OPTIONS", "OPENCV_FFMPEG_IS_THREAD_SAFE",
+                "OPENCV_FFMPEG_LOGLEVEL"):
+        monkeypatch.delenv(var, raising=False)
+    threads = cv2.getNumThreads()
+    level = av.logging.get_level()
+    try:
+        cv2.setNumThreads(4)
+        with caplog.at_level(logging.INFO, logger="app.feeds"):
+            feeds.configure_decoding()
+        assert os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] == \
+            "rtsp_transport;tcp|analyzeduration;500000"  # TCP for RTSP, a short probe
+        assert os.environ["OPENCV_FFMPEG_IS_THREAD_SAFE"] == "1"
+        assert os.environ["OPENCV_FFMPEG_LOGLEVEL"] == "-8"
+        assert cv2.getNumThreads() == 1
+        lines = [r.getMessage() for r in caplog.records if r.name == "app.feeds"]
+        if decoder == "pyav":
+            assert av.logging.get_level() == av.logging.PANIC
+            assert lines and lines[0].startswith(f"decoder: PyAV {av.__version__} (FFmpeg's "
+                                                 "libraries); ")
+        else:
+            assert lines == [f"decoder: OpenCV {cv2.__version__} VideoCapture "
+                             "(NAZAR_DECODER=opencv)"]
+        cv2.setNumThreads(3)
+        feeds.configure_decoding()  # once: the second call changes nothing
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(threads)
+        av.logging.set_level(level)
+
+
+def test_a_value_already_in_the_environment_is_kept(monkeypatch):
+    monkeypatch.setattr(feeds, "_configured", False)
+    monkeypatch.setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;udp")
+    feeds.configure_decoding()
+    assert os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] == "rtsp_transport;udp"
+
+
+class FakeTimer:
+    """threading.Timer that the test fires by hand."""
+
+    made: list[FakeTimer] = []
+
+    def __init__(self, interval, function, args=()):
+        self.interval, self.function, self.args = interval, function, args
+        self.daemon = False
+        self.started = False
+        FakeTimer.made.append(self)
+
+    def start(self) -> None:
+        self.started = True
+
+    def fire(self) -> None:
+        self.function(*self.args)
+
+
+def test_only_the_newest_release_closes_a_lingering_stream(manager, monkeypatch):
+    FakeTimer.made = []
+    monkeypatch.setattr(feeds.threading, "Timer", FakeTimer)
+    mgr = manager(linger_s=7.5)
+    feed = mgr.acquire("CAM", RTSP)
+    mgr.release(feed)
+    first = FakeTimer.made[0]
+    assert (first.interval, first.daemon, first.started) == (7.5, True, True)
+    assert mgr.acquire("CAM", RTSP) is feed
+    first.fire()  # the first release's time is up, but the stream is shown again
+    assert mgr.feeds() == [feed] and feed.alive
+    mgr.release(feed)
+    second = FakeTimer.made[1]
+    first.fire()
+    assert mgr.lingering() == [feed] and feed.alive
+    second.fire()
+    assert mgr.lingering() == [] and feed.join(5.0)
+    assert feed.reading().state is State.CLOSED
+
+
+class FixedRandom:
+    def __init__(self, value: float):
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_a_retry_says_when_and_why(make_feed, caplog, monkeypatch):
+    import logging
+
+    monkeypatch.setattr(feeds, "diagnose", lambda src: Diagnosis(REFUSED, "refused by h:554"))
+
+    hold = threading.Event()
+
+    def opener(*_args):
+        if opener.calls:
+            hold.wait(10)  # the next attempt: hangs until the test is done
+        opener.calls += 1
+        return None
+
+    opener.calls = 0
+    clock = StepClock()
+    feed = Feed("CAM|x", RTSP, "CAM", "Camera", StreamTimeouts(), opener,
+                backoff=Backoff(0.004, 1.0, 0.004, rng=FixedRandom(0.0)), clock=clock)
+    with caplog.at_level(logging.INFO, logger="app.feeds"):
+        feed.start()
+        try:
+            wait_for(lambda: opener.calls == 1 and feed.reading().state is State.RECONNECTING,
+                     5, "the first failure")
+            r = feed.reading()
+            assert r.retry_in_s == pytest.approx(0.002) and r.message == "refused by h:554"
+        finally:
+            feed.stop()
+            hold.set()
+            assert feed.join(5.0)
+    assert "camera CAM: refused by h:554; retrying in 0.0 s" in \
+        [rec.getMessage() for rec in caplog.records]
+
+
+def test_a_tile_too_small_to_see_still_asks_for_one_pixel(make_feed):
+    feed = make_feed(Opener())
+    feed.set_size(1, 0.4, -3)
+    assert feed.target_size() == (1, 1)
