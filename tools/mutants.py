@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             names = _sample(modules, args.sample, random.Random(args.seed))
             if names is None:
                 return 2
+        # Which tests reach which function is measured afresh at every run: mutmut keeps it
+        # only for the modules of its last run, and would call the others' mutants untested.
+        (Path("mutants") / "mutmut-stats.json").unlink(missing_ok=True)
         try:
             cli(["run", "--max-children", str(args.jobs), *names], standalone_mode=False)
         except SystemExit as exc:
