@@ -750,3 +750,69 @@ def test_camera_properties():
     cam = Camera("X", "X", "private", "s", "site", registry_mod.Location(0, 0), None,
                  parse().cameras["KP-1"].main, None, None, level="B1")
     assert not cam.is_police and cam.floor == "B1"
+
+
+# -- more found by the sampled run ----------------------------------------------------------------
+L = 22.5010
+
+
+def pts(*lonlat: tuple[float, float]) -> str:
+    return "[" + ", ".join(f"{{lat: {lat}, lon: {lon}}}" for lat, lon in lonlat) + "]"
+
+
+@pytest.mark.parametrize("footprint", [
+    # a corner lying on an edge that is not its neighbour: the outline touches itself
+    pts((L, 88.3620), (L + 0.001, 88.3615), (L, 88.3610), (L, 88.3630)),  # point 1 on 3-4
+    pts((L + 0.001, 88.3615), (L, 88.3620), (L, 88.3610), (L, 88.3630)),  # point 2 on 3-4
+    pts((L, 88.3610), (L, 88.3630), (L, 88.3620), (L + 0.001, 88.3615)),  # point 3 on 1-2
+    pts((L, 88.3610), (L, 88.3630), (L + 0.001, 88.3620), (L, 88.3620)),  # point 4 on 1-2
+])
+def test_a_footprint_that_touches_itself_is_refused(footprint):
+    reg = parse("", sites=site_with(footprint))
+    assert [p.message for p in reg.problems] == [
+        "the footprint's outline crosses itself (the edge from point 1 crosses the edge from "
+        "point 3); list the points in order around the building"]
+
+
+def test_stream_problems_name_the_camera_field_and_line():
+    text = camera_yaml("A", "rtsp://h/a").replace('    streams: {main: "rtsp://h/a"}\n',
+                                                  "    streams: rtsp://h/a\n")
+    p = one(parse(text))
+    assert (p.camera, p.field, p.line) == ("A", "streams", line_of(registry_text(text),
+                                                                   "streams:"))
+    p = one(parse(camera_yaml("A", "rtsp://h/a", sub="ftp://h/b")))
+    assert (p.camera, p.field) == ("A", "streams.sub")
+    text = camera_yaml("A", "rtsp://h/a").replace('main: "rtsp://h/a"}',
+                                                  'main: "rtsp://h/a", third: x}')
+    p = one(parse(text))
+    assert (p.camera, p.field) == ("A", "streams.third")
+    assert p.message.startswith("unknown key 'third'; allowed: main, sub")
+
+
+def test_recorder_problems_name_the_camera_and_line():
+    text = camera("recorder: cabin")
+    p = one(parse(text))
+    assert (p.camera, p.line) == ("C-1", line_of(registry_text(text), "recorder:"))
+    p = one(parse(camera("recorder: {retention_days: 30}")))
+    assert (p.camera, p.field, p.message) == ("C-1", "recorder.room",
+                                             "missing required field 'recorder.room'")
+
+
+def test_a_private_recorder_keeps_its_site():
+    reg = parse(PRIVATE + "    recorder: {room: Gate cabin, retention_days: 7, "
+                "site: south-city-mall}\n")
+    assert reg.problems == [], problems(reg)
+    assert reg.cameras["SCM-1"].recorder.site == "south-city-mall"
+
+
+def test_the_last_day_of_the_range_takes_a_time_too():
+    reg = parse(rec("clock_checked_at: '2100-12-31 23:00', clock_offset_s: 1"))
+    assert reg.problems == [], problems(reg)
+
+
+def test_a_loaded_file_resolves_the_environment_given(tmp_path):
+    path = tmp_path / "cameras.yaml"
+    path.write_text(registry_text(camera_yaml("A", "rtsp://u:${CAM_PW}@10.0.0.1/a")),
+                    encoding="utf-8")
+    reg = load_registry(path, env={"CAM_PW": "s3cret"})
+    assert reg.problems == [] and reg.cameras["A"].main.url == "rtsp://u:s3cret@10.0.0.1/a"
