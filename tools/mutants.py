@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.survivors:
             names = [line.split(": ")[0] for m in modules
                      if (Path("mutants") / f"{m}.meta").exists()
-                     for line in _status_counts(Path("mutants") / f"{m}.meta")[1]]
+                     for line in _status_counts(Path("mutants") / f"{m}.meta")[1]
+                     if not line.endswith(": not checked")]
             if not names:
                 print("no survivors to test again")
                 return 0 if report(modules, args.target) else 1
