@@ -816,3 +816,45 @@ def test_a_loaded_file_resolves_the_environment_given(tmp_path):
                     encoding="utf-8")
     reg = load_registry(path, env={"CAM_PW": "s3cret"})
     assert reg.problems == [] and reg.cameras["A"].main.url == "rtsp://u:s3cret@10.0.0.1/a"
+
+
+def test_a_duplicate_key_names_the_camera():
+    text = camera("name: Other\nname: Third")
+    p = one(parse(text))
+    cam_line = line_of(registry_text(text), "- id: C-1")
+    assert (p.camera, p.field, p.line) == (f"#1 (line {cam_line})", "name",
+                                           line_of(registry_text(text), "name: Third"))
+    assert p.message == "duplicate key 'name' (the first one is used)"
+
+
+def test_a_conflicting_recorder_is_named_at_its_id_line():
+    first = camera("recorder: {room: Cabin, retention_days: 30, id: NVR-1}", "A")
+    second = camera("recorder:\n  room: Other room\n  retention_days: 30\n  id: NVR-1", "B")
+    text = registry_text(first + second)
+    p = one(parse(first + second))
+    assert p.field == "recorder.id" and p.line == line_of(text, "id: NVR-1")
+
+
+def test_a_footprint_point_out_of_range():
+    reg = parse("", sites=site_with(pts((L, 88.3610), (L, -180.5), (L + 0.001, 88.3620))))
+    assert [(p.field, p.message) for p in reg.problems] == [
+        ("footprint[2].lon", "-180.5° is out of range (-180 to 180°)")]
+
+
+def test_map_problems_name_their_line_and_field():
+    text = registry_text(POLICE, extra_top="map: osm\n")
+    p = one(parse_registry(text, file="r"))
+    assert (p.line, p.field, p.entity) == (line_of(text, "map:"), "map", "map")
+    text = registry_text(POLICE, extra_top="map:\n  zoom: 30\n")
+    p = one(parse_registry(text, file="r"))
+    assert (p.line, p.field, p.entity) == (line_of(text, "zoom:"), "map.zoom", "map")
+
+
+def test_division_problems():
+    reg = parse_registry("version: 1\ndivisions:\n  - just text\n  - {name: No id}\n"
+                         "  - {id: d1}\n", file="r")
+    assert [(p.line, p.entity, p.field, p.message) for p in reg.problems] == [
+        (3, "division", None, "a division must be a mapping (key: value), got text"),
+        (4, "division", "id", "missing required field 'id'"),
+        (5, "division d1", "name", "missing required field 'name'")]
+    assert reg.divisions == {}
