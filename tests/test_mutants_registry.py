@@ -858,3 +858,48 @@ def test_division_problems():
         (4, "division", "id", "missing required field 'id'"),
         (5, "division d1", "name", "missing required field 'name'")]
     assert reg.divisions == {}
+
+
+def test_station_problems_name_the_station():
+    text = ("version: 1\ndivisions:\n  - id: d1\n    name: D1\n    stations:\n"
+            "      - just text\n      - {id: s1, colour: red}\n      - {id: s2, name: S2}\n"
+            "  - id: d1\n    name: Again\n")
+    reg = parse_registry(text, file="r")
+    assert [(p.line, p.entity, p.field, p.message.split(";")[0]) for p in reg.problems] == [
+        (6, "division d1 station", None, "a police station must be a mapping (key: value), "
+                                         "got text"),
+        (7, "station s1", "colour", "unknown key 'colour'"),
+        (7, "station s1", "name", "missing required field 'name'"),
+        (9, "division d1", "id", "duplicate division id 'd1'")]
+    assert list(reg.stations) == ["s2"]
+
+
+def test_site_problems_name_the_site():
+    sites = """\
+  - just text
+  - id: mall
+    kind: mall
+    colour: red
+    address: Road 1
+    contact: {name: Guard, phone: "1"}
+"""
+    text = registry_text("", sites=sites)
+    reg = parse("", sites=sites)
+    assert [(p.line, p.entity, p.field, p.message.split(";")[0]) for p in reg.problems] == [
+        (line_of(text, "- just text"), "site", None, "a site must be a mapping (key: value), "
+                                                     "got text"),
+        (line_of(text, "colour:"), "site mall", "colour", "unknown key 'colour'"),
+        (line_of(text, "- id: mall"), "site mall", "name", "missing required field 'name'"),
+        (line_of(text, "- id: mall"), "site mall", "station", "missing required field 'station'"),
+        (line_of(text, "- id: mall"), "site mall", "owner", "missing required field 'owner'"),
+        (line_of(text, "- id: mall"), "site mall", "location",
+         "missing required field 'location' (lat, lon)")]
+    assert reg.sites == {}
+
+
+def test_a_site_is_loaded_whole():
+    site = parse().sites["south-city-mall"]
+    assert (site.name, site.kind, site.station, site.owner, site.address) == (
+        "South City Mall", "mall", "jadavpur", "Demo Owner Pvt Ltd", "375 Prince Anwar Shah Rd")
+    assert site.contact == registry_mod.Contact("Security control room", "+91 98300 00000")
+    assert site.location == registry_mod.Location(22.5014, 88.3616) and site.footprint is None
