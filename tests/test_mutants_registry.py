@@ -903,3 +903,43 @@ def test_a_site_is_loaded_whole():
         "South City Mall", "mall", "jadavpur", "Demo Owner Pvt Ltd", "375 Prince Anwar Shah Rd")
     assert site.contact == registry_mod.Contact("Security control room", "+91 98300 00000")
     assert site.location == registry_mod.Location(22.5014, 88.3616) and site.footprint is None
+
+
+def test_contact_and_duplicate_site_problems():
+    base = registry_text().split("sites:\n")[1].split("cameras:")[0]
+    bad_contact = base.replace('contact: {name: Security control room, phone: "+91 98300 00000"}',
+                               'contact: {name: Guard, phone: "1", email: a@b}')
+    reg = parse("", sites=bad_contact)
+    p = one(reg)
+    assert (p.entity, p.field) == ("site south-city-mall", "contact.email")
+    other = base.replace("south-city-mall", "other-mall")
+    sites = base + base.replace("South City Mall", "Copy") + other
+    text = registry_text("", sites=sites)
+    reg = parse("", sites=sites)
+    p = one(reg)
+    assert (p.line, p.field, p.message) == (line_of(text, "- id: south-city-mall", 1), "id",
+                                            "duplicate site id 'south-city-mall'")
+    assert list(reg.sites) == ["south-city-mall", "other-mall"]
+    reg = parse("", sites=base.replace('contact: {name: Security control room, phone: '
+                                       '"+91 98300 00000"}', "contact: guard"))
+    assert (one(reg).entity, one(reg).field) == ("site south-city-mall", "contact")
+
+
+def test_camera_problems_are_on_the_line_of_the_field():
+    cam = ("  - name: Late id\n    id: KP-1\n    ownership: police\n    station: nowhere\n"
+           "    location: {lat: 22.5, lon: 88.3}\n    streams: {main: rtsp://h/a}\n")
+    text = registry_text(POLICE + cam)
+    reg = parse(POLICE + cam)
+    p = one(reg)
+    assert p.line == line_of(text, "id: KP-1") and p.field == "id"
+    cam = cam.replace("KP-1", "KP-2")
+    text = registry_text(cam)
+    assert [(p.line, p.field) for p in parse(cam).problems] == [
+        (line_of(text, "station: nowhere"), "station")]
+    cam = cam.replace("ownership: police\n    station: nowhere",
+                      "ownership: private\n    site: nowhere")
+    text = registry_text(cam)
+    assert [(p.line, p.field) for p in parse(cam).problems] == [
+        (line_of(text, "site: nowhere"), "site")]
+    p = one(parse(camera("coverage: 90")))
+    assert (p.camera, p.field) == ("C-1", "coverage")
