@@ -943,3 +943,37 @@ def test_camera_problems_are_on_the_line_of_the_field():
         (line_of(text, "site: nowhere"), "site")]
     p = one(parse(camera("coverage: 90")))
     assert (p.camera, p.field) == ("C-1", "coverage")
+
+
+def test_relay_problems_are_on_their_lines():
+    body = "address: rtsp://h:1\nserves:\n  cameras: [KP-1]\n  bogus: [x]"
+    hub = relays(relay(body), relay(HUB), relay(HUB + "\nuser: console", "hub-2"))
+    text = registry_text(POLICE) + hub
+    reg = parse(extra=hub)
+    assert [(p.line, p.field, p.message.split(";")[0]) for p in reg.problems] == [
+        (line_of(text, "bogus:"), "serves.bogus", "unknown key 'bogus'"),
+        (line_of(text, "- id: hub-1", 1), "id", "duplicate relay id 'hub-1'"),
+        (line_of(text, "- id: hub-2"), None, "give 'user' and 'password' together (or neither)")]
+    assert list(reg.relays) == ["hub-1"]
+    hub = relays(relay("address: rtsp://h:1\nserves:\n  - KP-1"))
+    text = registry_text(POLICE) + hub
+    p = one(parse(extra=hub))
+    assert (p.line, p.field) == (line_of(text, "serves:"), "serves")
+    hub = relays(relay("address: rtsp://h:1\nserves:\n  cameras: []"))
+    text = registry_text(POLICE) + hub
+    p = one(parse(extra=hub))
+    assert (p.line, p.field, p.entity) == (line_of(text, "serves:"), "serves", "relay hub-1")
+
+
+def test_an_unknown_name_in_serves_is_quoted_short():
+    name = "x" * 60
+    p = one(parse(extra=relays(relay(f"address: rtsp://h:1\nserves: {{cameras: [KP-1, {name}]}}"))))
+    assert p.message == f"'serves.cameras': unknown camera '{'x' * 40}' (ignored)"
+
+
+def test_a_number_used_twice_is_reported_on_its_line():
+    first = camera("number: 7", "A")
+    second = camera("number: 7", "B")
+    text = registry_text(first + second)
+    p = one(parse(first + second))
+    assert (p.line, p.field) == (line_of(text, "number: 7", 1), "number")
