@@ -855,3 +855,36 @@ def test_a_tile_too_small_to_see_still_asks_for_one_pixel(make_feed):
     feed = make_feed(Opener())
     feed.set_size(1, 0.4, -3)
     assert feed.target_size() == (1, 1)
+
+
+def test_packets_of_a_pyav_stream_are_buffered_and_recorded(make_feed, tmp_path):
+    from app.decoders import PyAVCapture
+
+    path = write_avi(tmp_path / "rec.avi", 10.0, frames=6)
+    written: list = []
+
+    class Recording(FakeRecording):
+        def write(self, p, template, buffer) -> None:
+            written.append((p, template, buffer))
+
+    def opener(*_args):
+        if opener.calls:
+            raise SourceError("done")
+        opener.calls += 1
+        return Opened(PyAVCapture(str(path), 2.0, 2.0), None, loop=False)
+
+    opener.calls = 0
+    feed = make_feed(opener)
+    rec = Recording()
+    feed.add_recording(rec)
+    feed.start()
+    assert feed.join(5.0)
+    template, packets = feed.packets.last(3600.0)
+    assert template is not None and (template.session, template.width, template.height) == \
+        (1, 32, 24)
+    assert template.codec == "mjpeg"
+    assert len(packets) == 6 and all(p.session == 1 and p.data for p in packets)
+    assert all(p.keyframe for p in packets)  # MJPEG: every picture is a keyframe
+    assert [w[0] for w in written] == packets
+    assert all(t is template and b is feed.packets for _, t, b in written)
+    assert feed.decoder.startswith("mjpeg · PyAV") and rec.sessions_ended == 1
