@@ -888,3 +888,49 @@ def test_packets_of_a_pyav_stream_are_buffered_and_recorded(make_feed, tmp_path)
     assert [w[0] for w in written] == packets
     assert all(t is template and b is feed.packets for _, t, b in written)
     assert feed.decoder.startswith("mjpeg · PyAV") and rec.sessions_ended == 1
+
+
+def test_standby_counts_only_standby_holders(manager):
+    mgr = manager()
+    feed = mgr.acquire("CAM", RTSP)
+    mgr.acquire("CAM", RTSP)
+    mgr.release(feed, standby=True)  # it was not held on standby: nothing to count down
+    assert not feed.reading().standby and feed in mgr.feeds()
+    mgr.release(feed)
+    assert feed.join(5.0)
+    again = mgr.acquire("CAM", RTSP, standby=True)
+    mgr.release(again)  # let go without saying standby: its standby count goes with it
+    fresh = mgr.acquire("CAM", RTSP)
+    assert fresh is not again and not fresh.reading().standby
+
+
+def test_without_lingering_a_released_stream_closes_at_once(manager, monkeypatch):
+    FakeTimer.made = []
+    monkeypatch.setattr(feeds.threading, "Timer", FakeTimer)
+    mgr = manager()
+    feed = mgr.acquire("CAM", RTSP)
+    mgr.release(feed)
+    assert mgr.lingering() == [] and FakeTimer.made == [] and feed.join(5.0)
+    mgr = manager(linger_s=0.5)
+    feed = mgr.acquire("CAM", RTSP)
+    mgr.release(feed)
+    assert mgr.lingering() == [feed] and FakeTimer.made[0].interval == 0.5
+
+
+def test_going_direct_is_logged_with_the_reason(make_feed, monkeypatch, caplog):
+    import logging
+
+    monkeypatch.setattr(feeds, "why_not", lambda route: f"{route.name} down")
+    opener = RoutingOpener([None], [])
+    feed = Feed("CAM|x", RTSP, "CAM", "Camera", NO_READ_TIMEOUT, opener,
+                backoff=Backoff(0.005, 1.0, 0.005), clock=StepClock(), route=hub_route(),
+                hub=FakeHub())
+    with caplog.at_level(logging.INFO, logger="app.feeds"):
+        feed.start()
+        try:
+            wait_for(lambda: feed.decoded >= 1, 5, "frames directly")
+        finally:
+            feed.stop()
+            assert feed.join(5.0)
+    assert ("camera CAM: cannot open the stream via Lalbazar-1 (Lalbazar-1 down); opening it "
+            "directly") in [r.getMessage() for r in caplog.records]
