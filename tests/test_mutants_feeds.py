@@ -823,31 +823,21 @@ def test_a_retry_says_when_and_why(make_feed, caplog, monkeypatch):
     import logging
 
     monkeypatch.setattr(feeds, "diagnose", lambda src: Diagnosis(REFUSED, "refused by h:554"))
-
-    hold = threading.Event()
-
-    def opener(*_args):
-        if opener.calls:
-            hold.wait(10)  # the next attempt: hangs until the test is done
-        opener.calls += 1
-        return None
-
-    opener.calls = 0
-    clock = StepClock()
+    opener = Opener(None)
+    clock = StepClock()  # frozen: the retry stays 15 s away
     feed = Feed("CAM|x", RTSP, "CAM", "Camera", StreamTimeouts(), opener,
-                backoff=Backoff(0.004, 1.0, 0.004, rng=FixedRandom(0.0)), clock=clock)
+                backoff=Backoff(30.0, 1.0, 30.0, rng=FixedRandom(0.0)), clock=clock)
     with caplog.at_level(logging.INFO, logger="app.feeds"):
         feed.start()
         try:
-            wait_for(lambda: opener.calls == 1 and feed.reading().state is State.RECONNECTING,
-                     5, "the first failure")
+            wait_for(lambda: feed.reading().state is State.RECONNECTING, 5, "the first failure")
             r = feed.reading()
-            assert r.retry_in_s == pytest.approx(0.002) and r.message == "refused by h:554"
+            assert r.retry_in_s == 15.0 and r.message == "refused by h:554"
+            assert opener.calls == 1  # waiting to retry, not trying yet
         finally:
-            feed.stop()
-            hold.set()
+            feed.stop()  # the wait for the retry ends at once
             assert feed.join(5.0)
-    assert "camera CAM: refused by h:554; retrying in 0.0 s" in \
+    assert "camera CAM: refused by h:554; retrying in 15.0 s" in \
         [rec.getMessage() for rec in caplog.records]
 
 
