@@ -518,8 +518,11 @@ def _serve() -> int:
             return 0
         except Exception as exc:  # noqa: BLE001 - reported to the caller, which raises it
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
+        try:
+            replies.write(json.dumps(reply) + "\n")
+            replies.flush()
+        except BrokenPipeError:  # the wall exited while this clip was drawn: nothing to say
+            os._exit(0)  # not sys.exit: the unflushed reply would raise again at exit
 
 
 # -- drawing: the pictures and the encoders ----------------------------------------------------

@@ -338,8 +338,10 @@ def test_duplicate_division_and_station_ids():
             "                                {id: s2, name: S2, location: {lat: 95, lon: 1}}]}\n")
     reg = parse_registry(text, file="r")
     assert [(p.line, p.entity, p.field, p.message) for p in reg.problems] == [
-        (4, "division a", "id", "duplicate division id 'a'"),
-        (5, "station s1", "id", "duplicate police station id 's1'"),
+        (4, "division a", "id", "duplicate division id 'a' (first defined at line 3); its name "
+                                 "is ignored and its stations are added to that division"),
+        (5, "station s1", "id", "duplicate police station id 's1' (first defined at line 3); "
+                                "this one is skipped"),
         (5, "division b station", "id", "missing required field 'id'"),
         (6, "station s2", "location.lat", "95° is out of range (-90 to 90°)")]
     assert reg.divisions["b"].stations == ("s2",) and reg.stations["s1"].name == "S1"
@@ -382,7 +384,8 @@ def test_a_duplicate_site_is_reported_and_the_first_kept():
     sites = registry_text().split("sites:\n")[1].split("cameras:")[0]
     reg = parse("", sites=sites + sites.replace("South City Mall", "Other"))
     p = one(reg)
-    assert p.message == "duplicate site id 'south-city-mall'" and p.entity == "site south-city-mall"
+    assert p.message == ("duplicate site id 'south-city-mall' (first defined at line 9); "
+                         "this one is skipped") and p.entity == "site south-city-mall"
     assert reg.sites["south-city-mall"].name == "South City Mall"
 
 
@@ -553,11 +556,11 @@ def test_map_settings(tmp_path):
     ("tiles: 'http://t/{z}/{x}/{y}?a=1;b'", "a tile URL template cannot contain ';'"),
     ("tiles: 'http://t/{z}/{x}/{y}?a=\"<b>\"'",
      "a tile URL template cannot contain '\"' '<' '>'"),
-    ("mbtiles: /no/such.mbtiles", "MBTiles file not found: /no/such.mbtiles"),
+    ("mbtiles: /no/such.mbtiles", "tile file not found: /no/such.mbtiles"),
     ("zoom: 21", "21 is out of range (1 to 20)"),
     ("zoom: 0", "0 is out of range (1 to 20)"),
     ("center: {lat: 22.5}", "missing required field 'center.lon'"),
-    ("colour: red", "unknown key 'colour'; allowed: tiles, mbtiles, attribution, center, zoom"),
+    ("colour: red", "unknown key 'colour'; allowed: tiles, mbtiles, pmtiles, attribution, center, zoom"),
 ])
 def test_bad_map_settings_fall_back_to_the_built_in_map(setting, message):
     reg = parse_registry(registry_text(POLICE, extra_top=f"map:\n  {setting}\n"), file="r")
@@ -870,7 +873,7 @@ def test_station_problems_name_the_station():
                                          "got text"),
         (7, "station s1", "colour", "unknown key 'colour'"),
         (7, "station s1", "name", "missing required field 'name'"),
-        (9, "division d1", "id", "duplicate division id 'd1'")]
+        (9, "division d1", "id", "duplicate division id 'd1' (first defined at line 3)")]
     assert list(reg.stations) == ["s2"]
 
 
@@ -918,7 +921,8 @@ def test_contact_and_duplicate_site_problems():
     reg = parse("", sites=sites)
     p = one(reg)
     assert (p.line, p.field, p.message) == (line_of(text, "- id: south-city-mall", 1), "id",
-                                            "duplicate site id 'south-city-mall'")
+                                            "duplicate site id 'south-city-mall' (first defined at line 9); "
+                                            "this one is skipped")
     assert list(reg.sites) == ["south-city-mall", "other-mall"]
     reg = parse("", sites=base.replace('contact: {name: Security control room, phone: '
                                        '"+91 98300 00000"}', "contact: guard"))
