@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import shutil
 import subprocess
@@ -54,7 +55,6 @@ class BBox:
         return f"{self.west:.6f},{self.south:.6f},{self.east:.6f},{self.north:.6f}"
 
     def grown(self, km: float) -> BBox:
-        import math
         dlat = km / 111.32
         mid = math.radians((self.south + self.north) / 2)
         dlon = km / (111.32 * max(math.cos(mid), 0.01))

@@ -10,6 +10,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmtiles.reader import (MmapSource, Reader, deserialize_directory, deserialize_header,
+                            find_tile, zxy_to_tileid)
+
 from app.registry import MapConfig
 
 MBTILES_SCHEME = "mbtiles"
@@ -96,7 +99,6 @@ class PMTiles:
     TYPES = {1: VECTOR_MIME, 2: "image/png", 3: "image/jpeg", 4: "image/webp"}
 
     def __init__(self, path: Path):
-        from pmtiles.reader import MmapSource, deserialize_header
         self.path = Path(path)
         self._file = None
         try:
@@ -118,7 +120,6 @@ class PMTiles:
         self.mime = self.TYPES[tile_type]
         self.vector = self.mime == VECTOR_MIME
         try:
-            from pmtiles.reader import Reader
             meta = Reader(self._get).metadata()
         except (ValueError, OSError):
             meta = {}
@@ -127,14 +128,12 @@ class PMTiles:
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 (one archive per map panel)
     def _directory(self, offset: int, length: int) -> list:
-        from pmtiles.reader import deserialize_directory
         data = self._get(offset, length)
         if _number(self.header.get("internal_compression")) == 1:  # none
             data = gzip.compress(data)  # the reader expects gzip, the usual compression
         return deserialize_directory(data)
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
-        from pmtiles.reader import find_tile, zxy_to_tileid
         if z < 0 or z > 30 or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
             return None
         tile_id = zxy_to_tileid(z, x, y)

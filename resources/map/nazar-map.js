@@ -264,6 +264,13 @@
             stroke: c.police ? POLICE_STROKE : PRIVATE_STROKE,
             shape: c.police ? 'circle' : 'square'};
   }
+  // The keys ("x:y") of the tiles a pin at pixel (x, y) touches, with its margin.
+  function tilesTouched(x, y, each) {
+    var tx1 = Math.floor((x + PIN_MARGIN) / TILE), ty1 = Math.floor((y + PIN_MARGIN) / TILE);
+    for (var tx = Math.floor((x - PIN_MARGIN) / TILE); tx <= tx1; tx++) {
+      for (var ty = Math.floor((y - PIN_MARGIN) / TILE); ty <= ty1; ty++) { each(tx + ':' + ty); }
+    }
+  }
   // Each camera's pixel point at zoom z, and which tiles (with a margin) it touches.
   function pinIndex(z) {
     var ix = pinIndexes[z];
@@ -271,14 +278,9 @@
     var n = cams.length, xs = new Float64Array(n), ys = new Float64Array(n), buckets = {};
     for (var i = 0; i < n; i++) {
       var c = cams[i], p = map.project([c.lat, c.lon], z);
-      var x = xs[i] = p.x + (c.dx || 0), y = ys[i] = p.y + (c.dy || 0);
-      var tx1 = Math.floor((x + PIN_MARGIN) / TILE), ty1 = Math.floor((y + PIN_MARGIN) / TILE);
-      for (var tx = Math.floor((x - PIN_MARGIN) / TILE); tx <= tx1; tx++) {
-        for (var ty = Math.floor((y - PIN_MARGIN) / TILE); ty <= ty1; ty++) {
-          var k = tx + ':' + ty;
-          (buckets[k] || (buckets[k] = [])).push(i);
-        }
-      }
+      xs[i] = p.x + (c.dx || 0);
+      ys[i] = p.y + (c.dy || 0);
+      tilesTouched(xs[i], ys[i], function (k) { (buckets[k] || (buckets[k] = [])).push(i); });
     }
     return (pinIndexes[z] = {xs: xs, ys: ys, buckets: buckets});
   }
@@ -330,13 +332,7 @@
       var ix = pinIndex(z);
       keys = {};
       ids.forEach(function (i) {
-        var tx1 = Math.floor((ix.xs[i] + PIN_MARGIN) / TILE);
-        var ty1 = Math.floor((ix.ys[i] + PIN_MARGIN) / TILE);
-        for (var tx = Math.floor((ix.xs[i] - PIN_MARGIN) / TILE); tx <= tx1; tx++) {
-          for (var ty = Math.floor((ix.ys[i] - PIN_MARGIN) / TILE); ty <= ty1; ty++) {
-            keys[tx + ':' + ty] = true;
-          }
-        }
+        tilesTouched(ix.xs[i], ix.ys[i], function (k) { keys[k] = true; });
       });
     }
     Object.keys(pinLayer._tiles).forEach(function (k) {
