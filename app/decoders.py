@@ -345,9 +345,17 @@ class PyAVCapture:
                  hwaccel: str | None = None):
         import av
         options = {"analyzeduration": "500000"}  # cameras announce the codec in the SDP
+        # The read timeout is FFmpeg's own socket timeout, not PyAV's `timeout=(open, read)`:
+        # PyAV checks its read timeout in FFmpeg's interrupt callback, which takes the GIL at
+        # every network poll and socket read of every stream (BENCHMARKS.md, "Decode path":
+        # the GIL and 64 cameras). PyAV's timeout still bounds the whole open.
+        read_us = str(int(read_s * 1_000_000))
         if target.lower().startswith(("rtsp://", "rtsps://")):
             options["rtsp_transport"] = "tcp"  # no UDP loss smearing the picture
-        kwargs: dict[str, Any] = {"options": options, "timeout": (open_s, read_s)}
+            options["timeout"] = read_us  # RTSP: socket I/O timeout, microseconds
+        elif "://" in target and not target.lower().startswith("file:"):
+            options["rw_timeout"] = read_us  # HTTP (MJPEG) and other network protocols
+        kwargs: dict[str, Any] = {"options": options, "timeout": (open_s, None)}
         if hwaccel:
             from av.codec.hwaccel import HWAccel
             kwargs["hwaccel"] = HWAccel(hwaccel, allow_software_fallback=True)

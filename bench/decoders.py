@@ -15,7 +15,11 @@ Alternatives (each includes its decoding):
 - cv2.read(): OpenCV's FFmpeg backend, full-size BGR (THE LIMIT of the RTSP benchmark);
 - cv2.read + resize + BGR2BGRA at a tile size: the wall's worker before PyAV;
 - PyAV decode only: `app.decoders.PyAVCapture.read()`, YUV planes (THE FLOOR);
-- PyAV `frame.reformat(w, h, "bgra")`: FFmpeg's swscale, scale and convert in one pass;
+- PyAV `frame.reformat(w, h, "bgra")`: FFmpeg's swscale, scale and convert in one pass (a new
+  swscale context per frame, one scaler thread per core: PyAV's defaults);
+- PyAV swscale kept: one `VideoReformatter` (its swscale context) kept for the stream, one
+  thread, AREA when shrinking to half or less, else BILINEAR (tried as the wall's path in
+  December 2026: cheaper here, one call, but dearer in the wall; BENCHMARKS.md);
 - PyAV `to_ndarray(format="bgr24")` + resize + BGRA: OpenCV's way on PyAV's decoder;
 - PyAV + `app.decoders.yuv_to_bgra`: resize the YUV planes, then one YUV -> BGRA (the wall).
 
@@ -45,7 +49,8 @@ from app.decoders import BufferPool, PyAVCapture  # noqa: E402
 Size = tuple[int, int]
 FULL = None  # a size of None: the decoded size
 
-# (key, label, decoder, convert, size); convert in: none, bgra (cv2), reformat, bgr24, yuv
+# (key, label, decoder, convert, size); convert in: none, bgra (cv2), reformat, kept, bgr24,
+# yuv
 Alt = tuple[str, str, str, str, Size | None]
 
 
@@ -63,6 +68,9 @@ def alternatives(sizes: list[Size | None]) -> list[Alt]:
     for sz in sizes:
         alts.append((f"reformat@{name(sz)}", f"PyAV reformat(bgra), {name(sz)}", "pyav",
                      "reformat", sz))
+    for sz in sizes:
+        alts.append((f"kept@{name(sz)}", f"PyAV swscale kept (bgra, 1 thread), {name(sz)}",
+                     "pyav", "kept", sz))
     for sz in sizes:
         alts.append((f"bgr24@{name(sz)}",
                      f"PyAV to_ndarray(bgr24) + resize + BGRA, {name(sz)}" if sz else
@@ -102,6 +110,8 @@ def _cv2_loop(path: str, frames: int, convert: str, size: Size | None) -> tuple[
 def _pyav_loop(path: str, frames: int, convert: str, size: Size | None) -> tuple[float, int]:
     cap = PyAVCapture(path, 10.0, 10.0)
     pool = BufferPool()
+    from av.video.reformatter import VideoReformatter
+    kept = VideoReformatter()
     scaled = bgra = None
     n = 0
     out: object = None
@@ -113,6 +123,10 @@ def _pyav_loop(path: str, frames: int, convert: str, size: Size | None) -> tuple
         n += 1
         if convert == "yuv":
             out = pic.to_bgra(size, pool)
+        elif convert == "kept":
+            w, h = size or pic.size
+            interp = "AREA" if 2 * w <= pic.size[0] and 2 * h <= pic.size[1] else "BILINEAR"
+            out = kept.reformat(pic.frame, w, h, "bgra", threads=1, interpolation=interp)
         elif convert == "reformat":
             w, h = size or pic.size
             out = pic.frame.reformat(w, h, "bgra").to_ndarray()

@@ -126,6 +126,7 @@ def test_decoders_benchmark_prints_every_alternative(clip_dir):
     assert proc.returncode == 0, out[-2000:] + proc.stderr[-2000:]
     for row in ("cv2.read(), full BGR (THE LIMIT)", "cv2.read + resize + BGR2BGRA, 160x90",
                 "PyAV decode only (THE FLOOR)", "PyAV reformat(bgra), 160x90",
+                "PyAV swscale kept (bgra, 1 thread), 160x90",
                 "PyAV to_ndarray(bgr24) + resize + BGRA, 160x90",
                 "PyAV + yuv_to_bgra, 160x90 (the wall)",
                 "PyAV + yuv_to_bgra, full size (the wall)"):

@@ -119,10 +119,10 @@ relays:
 def test_the_5_s_timeouts_reach_the_decoder_and_a_silent_camera_is_given_up_on(
         silent_port, monkeypatch, decoder):
     """README: network streams are opened with 5 s open and read timeouts. The feed manager
-    as main.py makes it (default timeouts) hands exactly those to the decoder (PyAV's
-    `timeout=(open, read)`, OpenCV's open/read timeout properties), and a camera that accepts
-    the connection and never answers is given up on: "reconnecting", saying it did not
-    answer, with a retry planned."""
+    as main.py makes it (default timeouts) hands exactly those to the decoder (PyAV's open
+    timeout and FFmpeg's socket timeout, OpenCV's open/read timeout properties), and a
+    camera that accepts the connection and never answers is given up on: "reconnecting",
+    saying it did not answer, with a retry planned."""
     import av
     import cv2
 
@@ -153,7 +153,8 @@ def test_the_5_s_timeouts_reach_the_decoder_and_a_silent_camera_is_given_up_on(
             in r.message, r.message
         assert seen, "the decoder was never asked to open the stream"
         if decoder == "pyav":
-            assert seen[0]["timeout"] == (5.0, 5.0)
+            assert seen[0]["timeout"] == (5.0, None)  # PyAV's: the open only
+            assert seen[0]["options"]["timeout"] == "5000000"  # FFmpeg's socket timeout, µs
             assert seen[0]["options"]["rtsp_transport"] == "tcp"
         else:
             target, backend, params = seen[0]

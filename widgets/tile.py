@@ -213,48 +213,59 @@ class TileWidget(QWidget):
                    f"{self.index + 1}\nEmpty: double-click or drag a camera here")
 
     def _overlay_bars(self, r: QRect, c: TileContent) -> tuple[QImage, QImage, int]:
-        """The caption and status bars, drawn once per change of their text or the tile's
-        width, not at every frame (text layout was most of a tile's paint time)."""
-        key = (self._overlay_key, c.camera_id, c.name, c.place, c.number, c.stream,
-               c.source is None, r.width(), self._font.pixelSize())
-        if self._bars is not None and self._bars_key == key:
-            return self._bars
-        snap = self._snap
+        """The caption and status bars, each drawn once per change of its own text or the
+        tile's width, not at every frame (text layout was most of a tile's paint time). The
+        caption is not redrawn when only the status (fps, age) changes: on an 8x8 wall every
+        Qt call of the GUI thread may wait for the GIL behind 64 decoder threads."""
         state, colour = self._state_colour(c)
+        status = self._status_line(c, state)
+        px, width = self._font.pixelSize(), r.width()
+        top_key = (c.camera_id, c.name, c.place, c.number, width, px)
+        bottom_key = (status, state, c.source is None, width, px)
+        if self._bars is not None and self._bars_key == (top_key, bottom_key):
+            return self._bars
+        old_top, old_key = (self._bars[0], self._bars_key[0]) if self._bars and self._bars_key \
+            else (None, None)
         fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
-        caption = _caption(c, lambda text: fm.horizontalAdvance(text) <= r.width() - 10)
-        top = _bar_image(r.width(), bar_h)
-        p = QPainter(top)
-        p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 160))
-        p.setFont(self._font)
-        p.setPen(QColor(240, 240, 240))
-        p.drawText(QRect(5, 0, r.width() - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
-        p.end()
-        # Status line: state, age of last frame, fps.
-        if c.source is None:
-            status = "NOT IN REGISTRY"
-        else:
-            status = style_of(state).label
-            if snap and snap.frame_age_s is not None:
-                status += f"  {_status_age(snap)} ago"
-            if state is State.LIVE and snap:
-                status += f"  {snap.fps:.0f} fps"
-            if c.stream == "sub":
-                status += "  · sub"
-            if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
-                status += f"  · {snap.path}"
-        width = max(1, min(r.width(), fm.horizontalAdvance(status) + 16))
-        bottom = _bar_image(width, bar_h)
+        top = old_top
+        if top is None or old_key != top_key:
+            caption = _caption(c, lambda text: fm.horizontalAdvance(text) <= width - 10)
+            top = _bar_image(width, bar_h)
+            p = QPainter(top)
+            p.fillRect(QRect(0, 0, width, bar_h), QColor(0, 0, 0, 160))
+            p.setFont(self._font)
+            p.setPen(QColor(240, 240, 240))
+            p.drawText(QRect(5, 0, width - 10, bar_h), Qt.AlignmentFlag.AlignVCenter, caption)
+            p.end()
+        bar_w = max(1, min(width, fm.horizontalAdvance(status) + 16))
+        bottom = _bar_image(bar_w, bar_h)
         p = QPainter(bottom)
-        p.fillRect(QRect(0, 0, width, bar_h), QColor(0, 0, 0, 170))
+        p.fillRect(QRect(0, 0, bar_w, bar_h), QColor(0, 0, 0, 170))
         p.fillRect(QRect(0, 0, 5, bar_h), colour)
         p.setFont(self._font)
         p.setPen(colour.lighter(150) if state is not State.LIVE else QColor(220, 255, 220))
-        p.drawText(QRect(9, 0, width - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
+        p.drawText(QRect(9, 0, bar_w - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
         p.end()
-        self._bars, self._bars_key, self.status_text = (top, bottom, bar_h), key, status
+        self._bars, self._bars_key = (top, bottom, bar_h), (top_key, bottom_key)
+        self.status_text = status
         return self._bars
+
+    def _status_line(self, c: TileContent, state: State) -> str:
+        """State, age of the last frame, fps, sub stream, relay path."""
+        snap = self._snap
+        if c.source is None:
+            return "NOT IN REGISTRY"
+        status = style_of(state).label
+        if snap and snap.frame_age_s is not None:
+            status += f"  {_status_age(snap)} ago"
+        if state is State.LIVE and snap:
+            status += f"  {snap.fps:.0f} fps"
+        if c.stream == "sub":
+            status += "  · sub"
+        if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
+            status += f"  · {snap.path}"
+        return status
 
     def _state_colour(self, c: TileContent) -> tuple[State, QColor]:
         state = self._snap.state if self._snap else State.CONNECTING
