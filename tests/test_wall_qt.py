@@ -255,3 +255,37 @@ def test_streams_close_when_no_longer_shown(make_window, qtbot):
     assert len(win.feeds.feeds()) == 9
     qtbot.keyClick(win.wall, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert [f.camera_id for f in win.feeds.feeds()] == ["CAM-1"]
+
+
+def test_a_picture_the_wall_shows_late_says_so_in_amber(qtbot):
+    """A live stream's picture taken by the wall a second or more after it was decoded (a
+    wall that cannot keep up) is marked on its tile; a fresh one is not."""
+    import time
+
+    from app.feeds import Frame
+    from app.streams import StatusReading
+    from widgets.tile import TileContent, TileWidget
+
+    class Source:  # what a tile may read of a stream (app.binder.FrameSource)
+        camera_id = "KP-1"
+        frame: Frame | None = None
+
+        def latest_frame(self) -> Frame | None:
+            return self.frame
+
+        def reading(self) -> StatusReading:
+            return StatusReading(State.LIVE, "", 0.1, 15.0, 100)
+
+    src = Source()
+    tile = TileWidget(0)
+    qtbot.addWidget(tile)
+    tile.resize(480, 270)
+    tile.set_content(TileContent("KP-1", "Gariahat Crossing", "Gariahat PS", src))
+    tile.show()
+    image = np.zeros((270, 480, 4), np.uint8)
+    for seq, age, behind in ((1, 0.05, False), (2, 3.2, True), (3, 0.02, False)):
+        src.frame = Frame(image, seq, time.monotonic() - age, (1280, 720))
+        assert tile.refresh(src.reading())
+        tile.grab()  # paint: the status line is drawn, and remembered, at paint time
+        assert ("picture 3 s behind" in tile.status_text) is behind, tile.status_text
+        assert tile.status_text.startswith("LIVE  <1 s ago  15 fps"), tile.status_text

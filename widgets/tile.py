@@ -41,6 +41,11 @@ def state_colour(state: State) -> QColor:
     return colour
 
 
+# A live stream's picture shown this late (capture to the wall taking it) says so on its
+# tile, in amber: a wall that cannot keep up must not look live (README, "Stream states").
+BEHIND_S = 1.0
+
+
 @dataclass
 class TileContent:
     camera_id: str
@@ -73,6 +78,7 @@ class TileWidget(QWidget):
         self._bars: tuple[QImage, QImage, int] | None = None
         self._bars_key: tuple | None = None
         self.status_text = ""  # what the status bar says, as last drawn
+        self.behind_s = 0.0  # how old the shown picture was when the wall took it
         self._press: QPoint | None = None
         self.paints = 0
         self.frames_shown = 0  # new frames taken from the slot (the displayed frame rate)
@@ -137,6 +143,8 @@ class TileWidget(QWidget):
         if frame is not None and frame is not self._frame:
             self._frame = frame
             self.frames_shown += 1
+            behind = time.monotonic() - frame.captured
+            self.behind_s = behind if 0.0 <= behind < 86400.0 else 0.0
             img = frame.image
             self._image = QImage(img.data, img.shape[1], img.shape[0], img.strides[0],
                                  QImage.Format.Format_RGB32)
@@ -221,7 +229,10 @@ class TileWidget(QWidget):
         status = self._status_line(c, state)
         px, width = self._font.pixelSize(), r.width()
         top_key = (c.camera_id, c.name, c.place, c.number, width, px)
-        bottom_key = (status, state, c.source is None, width, px)
+        behind = state is State.LIVE and self.behind_s >= BEHIND_S
+        if behind:
+            colour = state_colour(State.STALLED)
+        bottom_key = (status, state, behind, c.source is None, width, px)
         if self._bars is not None and self._bars_key == (top_key, bottom_key):
             return self._bars
         old_top, old_key = (self._bars[0], self._bars_key[0]) if self._bars and self._bars_key \
@@ -244,7 +255,8 @@ class TileWidget(QWidget):
         p.fillRect(QRect(0, 0, bar_w, bar_h), QColor(0, 0, 0, 170))
         p.fillRect(QRect(0, 0, 5, bar_h), colour)
         p.setFont(self._font)
-        p.setPen(colour.lighter(150) if state is not State.LIVE else QColor(220, 255, 220))
+        p.setPen(colour.lighter(150) if state is not State.LIVE or behind
+                 else QColor(220, 255, 220))
         p.drawText(QRect(9, 0, bar_w - 9, bar_h), Qt.AlignmentFlag.AlignVCenter, status)
         p.end()
         self._bars, self._bars_key = (top, bottom, bar_h), (top_key, bottom_key)
@@ -261,6 +273,8 @@ class TileWidget(QWidget):
             status += f"  {_status_age(snap)} ago"
         if state is State.LIVE and snap:
             status += f"  {snap.fps:.0f} fps"
+            if self.behind_s >= BEHIND_S:  # the stream is live, the wall is not keeping up
+                status += f"  · picture {self.behind_s:.0f} s behind"
         if c.stream == "sub":
             status += "  · sub"
         if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
