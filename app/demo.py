@@ -54,6 +54,7 @@ import json
 import logging
 import math
 import os
+import re
 import select
 import signal
 import subprocess
@@ -109,6 +110,9 @@ class DemoSpec:
     @classmethod
     def from_params(cls, scene: str, params: dict[str, str]) -> DemoSpec:
         """`demo://junction` (main, 1280x720 at 12 fps) or `demo://junction?size=sub` (640x360)."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", scene):
+            raise ValueError(f"demo scene '{scene}' is not a name (letters, digits, - and _; "
+                             f"e.g. {', '.join(SCENES[:3])})")
         size = params.get("size", "main")
         if size == "main":
             w, h = 1280, 720

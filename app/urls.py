@@ -108,9 +108,10 @@ class Source:
         return Path(self.url[len("file://"):] if self.url.startswith("file://") else self.url)
 
     def demo_params(self) -> tuple[str, dict[str, str]]:
-        """For `demo://scene?size=sub`: ("scene", {"size": "sub"})."""
+        """For `demo://scene?size=sub`: ("scene", {"size": "sub"}). `demo:///scene` (the
+        habit of file:///) names the same scene."""
         parts = urlsplit(self.url)
-        return parts.netloc + parts.path.rstrip("/"), dict(parse_qsl(parts.query))
+        return (parts.netloc + parts.path).strip("/"), dict(parse_qsl(parts.query))
 
 
 def parse_source(raw: str, base_dir: Path | None = None,

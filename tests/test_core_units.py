@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -65,6 +66,17 @@ def test_secret_from_env_never_reaches_display():
 def test_demo_params():
     src = parse_source("demo://junction?size=sub&fps=10")
     assert src.demo_params() == ("junction", {"size": "sub", "fps": "10"})
+
+
+def test_a_demo_scene_written_like_a_file_url_is_the_same_scene_and_odd_names_are_refused():
+    from app.demo import DemoSpec
+    assert parse_source("demo:///junction?size=sub").demo_params() == ("junction",
+                                                                       {"size": "sub"})
+    assert DemoSpec.from_params(*parse_source("demo:///junction").demo_params()).scene \
+        == "junction"
+    for scene in ("city/BOX", "../etc", "a b"):  # would become part of a cache file's path
+        with pytest.raises(ValueError, match=f"demo scene '{re.escape(scene)}' is not a name"):
+            DemoSpec.from_params(scene, {})
 
 
 # -- geometry ------------------------------------------------------------------------------------
