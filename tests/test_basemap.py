@@ -301,7 +301,9 @@ def test_the_coordinates_under_the_pointer_are_shown_and_copied(make_panel, qtbo
     x, y = js(qtbot, panel, f"Nazar.cameraPoints()[{mappage.script_json(cam.id)}]")
     none = Qt.MouseButton.NoButton
     _mouse(target(panel), QEvent.Type.MouseMove, QPoint(round(x), round(y)), none, none)
-    qtbot.waitUntil(lambda: bool(js(qtbot, panel, "Nazar.cursorCoordinates()")), timeout=10_000)
+    # The box says "lat, lon" until the pointer's first move is drawn (next animation frame).
+    qtbot.waitUntil(lambda: js(qtbot, panel, "Nazar.cursorCoordinates()") not in (None, "lat, lon"),
+                    timeout=10_000)
     lat, lon = (float(v) for v in js(qtbot, panel, "Nazar.cursorCoordinates()").split(","))
     # One pixel at zoom 16 is about 2 m: the text is the camera's place to within a few metres.
     assert abs(lat - cam.location.lat) < 5e-5 and abs(lon - cam.location.lon) < 5e-5
