@@ -229,18 +229,18 @@ class TileWidget(QWidget):
         status = self._status_line(c, state)
         px, width = self._font.pixelSize(), r.width()
         top_key = (c.camera_id, c.name, c.place, c.number, width, px)
-        behind = state is State.LIVE and self.behind_s >= BEHIND_S
+        behind = self._behind(state)
         if behind:
             colour = state_colour(State.STALLED)
-        bottom_key = (status, state, behind, c.source is None, width, px)
+        bottom_key = (status, state, c.source is None, width, px)
         if self._bars is not None and self._bars_key == (top_key, bottom_key):
             return self._bars
-        old_top, old_key = (self._bars[0], self._bars_key[0]) if self._bars and self._bars_key \
-            else (None, None)
+        same_caption = self._bars is not None and self._bars_key is not None \
+            and self._bars_key[0] == top_key
+        top = self._bars[0] if self._bars is not None and same_caption else None
         fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
-        top = old_top
-        if top is None or old_key != top_key:
+        if top is None:
             caption = _caption(c, lambda text: fm.horizontalAdvance(text) <= width - 10)
             top = _bar_image(width, bar_h)
             p = QPainter(top)
@@ -273,13 +273,17 @@ class TileWidget(QWidget):
             status += f"  {_status_age(snap)} ago"
         if state is State.LIVE and snap:
             status += f"  {snap.fps:.0f} fps"
-            if self.behind_s >= BEHIND_S:  # the stream is live, the wall is not keeping up
+            if self._behind(state):
                 status += f"  · picture {self.behind_s:.0f} s behind"
         if c.stream == "sub":
             status += "  · sub"
         if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
             status += f"  · {snap.path}"
         return status
+
+    def _behind(self, state: State) -> bool:
+        """The stream is live but the wall is not keeping up with it."""
+        return state is State.LIVE and self.behind_s >= BEHIND_S
 
     def _state_colour(self, c: TileContent) -> tuple[State, QColor]:
         state = self._snap.state if self._snap else State.CONNECTING
