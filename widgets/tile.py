@@ -235,9 +235,8 @@ class TileWidget(QWidget):
         bottom_key = (status, state, c.source is None, width, px)
         if self._bars is not None and self._bars_key == (top_key, bottom_key):
             return self._bars
-        same_caption = self._bars is not None and self._bars_key is not None \
-            and self._bars_key[0] == top_key
-        top = self._bars[0] if self._bars is not None and same_caption else None
+        top = self._bars[0] if self._bars and self._bars_key and self._bars_key[0] == top_key \
+            else None  # the caption as drawn, when only the status changed
         fm = QFontMetrics(self._font)
         bar_h = fm.height() + 6
         if top is None:
