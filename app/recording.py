@@ -37,6 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.decoders import decoder_name
+
 if TYPE_CHECKING:  # only for types: app.feeds imports this module
     from app.alarm import AlarmDesk
     from app.feeds import Feed, FeedManager
@@ -465,6 +467,7 @@ class RecordingDesk:
         self.registry = registry
         self.alarm = alarm
         self._active: dict[tuple[str, str], tuple[Feed, CameraRecording]] = {}
+        self._not_recorded = ""  # the warning last given (OpenCV decoder: no packets)
         alarm.changed.connect(self.sync)
         self.sync()  # incidents still open after a restart: recorded on
 
@@ -478,6 +481,11 @@ class RecordingDesk:
 
     def sync(self) -> None:
         want = self.wanted()
+        if want and decoder_name() == "opencv":
+            # OpenCV's VideoCapture hands over pictures, never packets: opening the cameras
+            # would only decode their main streams in full for nothing. Said, not hidden.
+            self._say_not_recorded(sorted({incident for incident, _ in want}))
+            want = []
         for key in [k for k in self._active if k not in want]:
             self._stop(key)
         for key in want:
@@ -503,6 +511,17 @@ class RecordingDesk:
         feed, rec = self._active.pop(key)
         feed.remove_recording(rec)  # closes its open segment
         self.feeds.release(feed, standby=True)
+
+    def _say_not_recorded(self, incidents: list[str]) -> None:
+        text = (f"Not recording {', '.join(incidents)}: the OpenCV decoder (--decoder opencv) "
+                "keeps no packets to record. Restart Nazar with the default decoder (PyAV) "
+                "to record incidents.")
+        if text == self._not_recorded:
+            return
+        self._not_recorded = text
+        log.warning("%s", text)
+        if self.recorder.on_warning is not None:
+            self.recorder.on_warning(text)
 
     def recording(self) -> list[tuple[str, str]]:
         """(incident, camera) pairs being recorded now."""

@@ -239,3 +239,41 @@ def test_incidents_still_open_after_a_restart_are_recorded_on(write_yaml, tmp_pa
     assert len(names) >= 4 and names[0].startswith("CAM-1-0001-")
     numbers = [int(n.split("-")[2]) for n in names]
     assert numbers == list(range(1, len(names) + 1))  # numbered on, nothing overwritten
+
+
+def test_the_opencv_decoder_says_it_cannot_record_and_opens_nothing(write_yaml, tmp_path,
+                                                                   clip_dir, monkeypatch):
+    """--decoder opencv hands over no packets: an incident raised is said not to be recorded,
+    once, naming the incident, and no camera is opened to decode its main stream for
+    nothing. Back on PyAV, the same incident is recorded."""
+    from app.alarm import AlarmDesk
+    from app.commands import WallCommands
+    from app.layouts import LAYOUTS, WallModel
+    from app.recording import RecordingDesk
+    from app.registry import load_registry
+    from app.settings import SettingsStore
+    from tests.conftest import camera_yaml, registry_text
+
+    clip = make_clip(clip_dir, 320, 240, fps=10, seconds=4, gop=10)
+    reg = load_registry(write_yaml(registry_text(camera_yaml("CAM-1", str(clip)))))
+    store = SettingsStore(tmp_path / "settings")
+    feeds = FeedManager()
+    cmds = WallCommands(WallModel(layout=LAYOUTS["2x2"], view=[]), reg, store=store)
+    desk = AlarmDesk(cmds, reg, store)
+    recorder = RecordingStore(tmp_path / "rec", min_free_bytes=0, segment_s=1.0)
+    warnings: list[str] = []
+    recorder.on_warning = warnings.append
+    monkeypatch.setenv("NAZAR_DECODER", "opencv")
+    recordings = RecordingDesk(recorder, feeds, reg, desk)
+    try:
+        incident = cmds.run("raise_incident", 22.553, 88.351).value
+        recordings.sync()  # again: said once, not at every change
+        assert recordings.recording() == [] and feeds.feeds() == []
+        assert len(warnings) == 1 and incident in warnings[0] and "--decoder opencv" in warnings[0]
+        monkeypatch.setenv("NAZAR_DECODER", "pyav")
+        recordings.sync()
+        assert recordings.recording() == [(incident, "CAM-1")]
+    finally:
+        recordings.stop_all()
+        feeds.stop_all()
+        store.close()
