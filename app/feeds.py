@@ -25,7 +25,7 @@ import numpy as np
 
 from app import demo
 from app.decoders import (BufferPool, Capture, OpenCVCapture, OpenFailed, Picture,
-                          PyAVCapture, decoder_name, hwaccel_choice)
+                          PyAVCapture, decode_lanes, decoder_name, hwaccel_choice)
 from app.diagnose import REFUSED, UNAUTHORIZED, accepts, diagnose
 from app.geometry import fit_size
 from app.recording import CameraRecording, PacketBuffer, PacketCopy, StreamTemplate
@@ -71,8 +71,8 @@ def configure_decoding() -> None:
     if decoder_name() == "pyav":
         import av.logging
         av.logging.set_level(av.logging.PANIC)  # as OPENCV_FFMPEG_LOGLEVEL: the tile says it
-        log.info("decoder: PyAV %s (FFmpeg's libraries); %s", _av_version(),
-                 hwaccel_choice().line)
+        log.info("decoder: PyAV %s (FFmpeg's libraries), %d decode lanes; %s", _av_version(),
+                 len(decode_lanes()), hwaccel_choice().line)
     else:
         log.info("decoder: OpenCV %s VideoCapture (NAZAR_DECODER=opencv)", cv2.__version__)
 
@@ -507,12 +507,18 @@ class Feed:
                                             ctx.extradata, ctx.width, ctx.height)
             self.packets.new_session(self._template)
             cap.on_packet = self._on_packet
-        period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
-        next_due = last_ok = self._clock()
-        first = True
         # The decoder takes standby from this flag at its next packet (set_standby keeps it
         # current); here the flag only changes the pacing of a file.
         cap.keyframes_only_wanted = self._standby
+        try:
+            return self._read_pictures(cap, opened, on_hub)
+        finally:
+            cap.leave()  # whatever ended the reading, the decode lane is free
+
+    def _read_pictures(self, cap: Capture, opened: Opened, on_hub: bool) -> str | None:
+        period = 1.0 / opened.paced_fps if opened.paced_fps else 0.0
+        next_due = last_ok = self._clock()
+        first = True
         standby = self._standby
         while not self._stop.is_set():
             if self._standby != standby:
@@ -542,6 +548,8 @@ class Feed:
             self.keyframes += picture.keyframe
             self.keyframe_s = cap.keyframe_interval_s() or self.keyframe_s  # kept over reopens
             now = last_ok = self._clock()
+            if period:
+                cap.leave()  # the pacing wait of a file below: without a decode lane
             if period and not standby:  # files decode as fast as the CPU allows: pace them
                 next_due += period
                 if next_due - now > 0:
@@ -554,7 +562,7 @@ class Feed:
                 if self._stop.wait(max(period, self.keyframe_s or 1.0)):
                     return None
                 now = self._clock()
-            self._deliver(picture, now)
+            self._deliver(picture, now)  # in the decode lane, if any (read() leaves it)
             self._backoff.reset()
             if on_hub:
                 self._hub_wait = RETURN_FIRST_S  # the hub works: a later failure retries soon

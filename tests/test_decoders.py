@@ -201,3 +201,52 @@ def test_decoder_choice(monkeypatch, caplog):
     assert "NAZAR_DECODER=gstreamer" in caplog.text
     monkeypatch.delenv("NAZAR_DECODER")
     assert decoder_name() == "pyav"
+
+
+@pytest.fixture
+def one_lane(monkeypatch):
+    """Every stream opened from here on shares one decode lane."""
+    lanes = decoders.DecodeLanes(1)
+    monkeypatch.setattr(decoders, "_lanes", lanes)
+    return lanes
+
+
+def test_a_stream_decodes_only_in_a_free_lane_and_leaves_it_when_told(clip_dir, one_lane):
+    """Lanes bound how many streams run Python at once (the GIL and 64 cameras): with one
+    lane, a second stream that has its packet waits until the first has handed its picture
+    over; closing a stream frees its lane."""
+    import threading
+    a = PyAVCapture(str(make_clip(clip_dir, 320, 240, fps=10, seconds=2)), 5.0, 5.0)
+    b = PyAVCapture(str(make_clip(clip_dir, 352, 288, fps=10, seconds=2)), 5.0, 5.0)
+    try:
+        assert a.read() is not None and one_lane.busy() == 1  # a holds the lane
+        has_packet, done = threading.Event(), threading.Event()
+        b.on_packet = lambda packet: has_packet.set()
+        got: list = []
+        reader = threading.Thread(target=lambda: (got.append(b.read()), done.set()))
+        reader.start()
+        assert has_packet.wait(10), "b's first packet"
+        assert not done.is_set() and got == []  # it cannot decode without the lane
+        a.leave()
+        assert done.wait(10), "b decodes once a has left the lane"
+        assert got[0] is not None and got[0].size == (352, 288)
+        a.leave()  # twice: harmless
+        assert one_lane.busy() == 1  # b holds it now
+    finally:
+        a.release()
+        b.release()
+    assert one_lane.busy() == 0
+
+
+def test_lane_count_follows_the_cores_or_the_setting(monkeypatch, caplog):
+    import os
+    monkeypatch.delenv("NAZAR_DECODE_LANES", raising=False)
+    assert decoders.lane_count() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("NAZAR_DECODE_LANES", "3")
+    assert decoders.lane_count() == 3
+    monkeypatch.setenv("NAZAR_DECODE_LANES", "0")
+    assert decoders.lane_count() == 1
+    monkeypatch.setenv("NAZAR_DECODE_LANES", "many")
+    with caplog.at_level(logging.WARNING, logger="app.decoders"):
+        assert decoders.lane_count() == len(os.sched_getaffinity(0))
+    assert "NAZAR_DECODE_LANES=many" in caplog.text

@@ -381,3 +381,38 @@ def test_the_backoff_starts_again_at_1_s_once_frames_flow(clip_dir, rtsp_server_
         assert retry <= 1.0, f"retrying in {retry:.1f} s: the backoff was not reset"
     finally:
         assert mgr.stop_all(timeout=10.0) == []
+
+
+@pytest.mark.rtsp
+def test_a_camera_whose_decoding_crashes_frees_its_lane_for_the_others(
+        clip_dir, rtsp_server_factory, monkeypatch):
+    """One lane for both cameras: when one camera's worker dies inside the lane (a bug in
+    converting its pictures), its tile says so and the other camera goes on being decoded,
+    instead of half the wall freezing behind a lane nobody leaves."""
+    from app import decoders
+    lanes = decoders.DecodeLanes(1)
+    monkeypatch.setattr(decoders, "_lanes", lanes)
+    real = decoders.yuv_to_bgra
+
+    def convert(frame, size, pool):
+        if frame.width == 320:
+            raise RuntimeError("a converter bug")
+        return real(frame, size, pool)
+
+    monkeypatch.setattr(decoders, "yuv_to_bgra", convert)
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=3, stall_after_s=1.5))
+    try:
+        server = rtsp_server_factory({"/bad": make_clip(clip_dir, 320, 240, fps=10, seconds=2),
+                                      "/good": make_clip(clip_dir, 352, 288, fps=10, seconds=2)})
+        # RTSP, not files: a file's pacing wait leaves the lane before the picture is
+        # handed over; a camera's picture is converted inside it.
+        bad = mgr.acquire("BAD", parse_source(server.url("/bad")))
+        good = mgr.acquire("GOOD", parse_source(server.url("/good")))
+        wait_for(lambda: bad.status.reading(time.monotonic()).state is State.ERROR, 15,
+                 "the crash shown")
+        assert "a converter bug" in bad.status.reading(time.monotonic()).message
+        seen = good.slot.seq
+        wait_for(lambda: good.slot.seq >= seen + 10, 15, "the other camera's frames")
+    finally:
+        assert mgr.stop_all(timeout=10.0) == []
+    assert lanes.busy() == 0

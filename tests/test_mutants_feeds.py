@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from app import feeds
+from app import decoders, feeds
 from app.decoders import BGRPicture
 from app.diagnose import REFUSED, UNAUTHORIZED, Diagnosis
 from app.feeds import Feed, FeedManager, FrameSlot, Opened, SourceError, open_source
@@ -63,6 +63,9 @@ class FakeCapture:
 
     def keyframe_interval_s(self):
         return self.keyframe_s
+
+    def leave(self) -> None:  # no decode lane: a fake decodes nothing
+        pass
 
     def release(self) -> None:
         self.released.set()
@@ -753,8 +756,9 @@ def test_decoding_is_configured_once_per_process(monkeypatch, caplog, decoder):
         lines = [r.getMessage() for r in caplog.records if r.name == "app.feeds"]
         if decoder == "pyav":
             assert av.logging.get_level() == av.logging.PANIC
+            lanes = len(decoders.decode_lanes())
             assert lines and lines[0].startswith(f"decoder: PyAV {av.__version__} (FFmpeg's "
-                                                 "libraries); ")
+                                                 f"libraries), {lanes} decode lanes; ")
         else:
             assert lines == [f"decoder: OpenCV {cv2.__version__} VideoCapture "
                              "(NAZAR_DECODER=opencv)"]
