@@ -37,6 +37,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DECODERS = ("pyav", "opencv")
+# A live camera whose packets queue up this far behind their own timestamps (the console
+# cannot decode them all in time) decodes keyframes only until it is back within CAUGHT_UP_S.
+LATE_S = 1.0
+CAUGHT_UP_S = 0.25
+DRIFT = 0.002  # s per s: a camera's clock running slow against the console's is not "late"
 
 
 def decoder_name() -> str:
@@ -403,6 +408,48 @@ def hwaccel_choice() -> HWChoice:
         return _hw_choice
 
 
+# -- keeping up with a live camera -------------------------------------------------------------
+class Pace:
+    """How late a live camera's packets are read, and whether to skip them to catch up.
+
+    A camera sends in real time. When the console cannot decode all its frames in time (more
+    cameras than its cores can take), the packets queue up in the connection, and the tile
+    would show an ever older picture as live. How late a packet is: the time since the stream
+    was last on time, less the stream time since then (its decode timestamps). Late by more
+    than LATE_S: keyframes only (the other packets are skipped undecoded, so the queue drains
+    at once) until it is within CAUGHT_UP_S; the caller then waits for the next keyframe,
+    since the skipped frames were references. A camera clock running slow by up to DRIFT is
+    forgiven, so that a 24-hour shift never adds up to "late"; timestamps that start again
+    (a camera's restart) start the measure again."""
+
+    def __init__(self) -> None:
+        self._on_time: tuple[float, float] | None = None  # (arrival, stream time)
+        self._last = (0.0, 0.0)  # the previous packet's (arrival, stream time)
+        self.behind_s = 0.0
+        self.catching_up = False
+
+    def packet(self, t: float, arrived: float, keyframe: bool) -> tuple[bool, bool]:
+        """(skip this packet, just caught up: resume at the next keyframe)."""
+        last_arrival, last_t = self._last
+        self._last = (arrived, t)
+        if self._on_time is None or t < last_t - 1.0:  # the first packet, or time restarted
+            self._on_time = (arrived, t)
+        else:  # a slow camera clock is not lateness
+            a0, t0 = self._on_time
+            self._on_time = (a0 + DRIFT * max(0.0, arrived - last_arrival), t0)
+        a0, t0 = self._on_time
+        behind = (arrived - a0) - (t - t0)
+        if behind < 0.0:  # on time (or ahead): the new reference
+            self._on_time, behind = (arrived, t), 0.0
+        self.behind_s = behind
+        caught_up = False
+        if not self.catching_up and behind > LATE_S:
+            self.catching_up = True
+        elif self.catching_up and behind < CAUGHT_UP_S:
+            self.catching_up, caught_up = False, True
+        return self.catching_up and not keyframe, caught_up
+
+
 # -- PyAV --------------------------------------------------------------------------------------
 class OpenFailed(Exception):
     """Could not open (connect, authenticate, find a video stream): the message says why."""
@@ -460,6 +507,9 @@ class PyAVCapture:
         self._lanes = decode_lanes()
         self._home = self._lanes.home()
         self._lane: threading.Lock | None = None  # held from a packet's arrival to leave()
+        self.live = False  # a camera, not a file: keep up with it (drop frames when late)
+        self.pace = Pace()
+        self.dropped = 0  # frames not decoded to catch up
 
     @property
     def stream(self) -> Any:
@@ -477,6 +527,7 @@ class PyAVCapture:
             self.leave()  # the wait for the network: without a lane
             try:
                 packet = next(self._packets)
+                arrived = time.monotonic()
             except StopIteration:
                 self.error = "stream ended"
                 return None
@@ -493,6 +544,12 @@ class PyAVCapture:
                     if not self.tap_failed:
                         log.exception("packet tap failed (recording); the stream goes on")
                     self.tap_failed = True
+            if self.live and not self._keyframes_only and self._late(packet, arrived):
+                self.dropped += 1  # skipped without a lane: a late stream drains at once
+                continue
+            if self._resume_at_key and not packet.is_keyframe and \
+                    not self.keyframes_only_wanted:
+                continue  # (on standby, the packets since the keyframe are kept below)
             # After the tap, which may write to disk (recording): a slow disk holds up this
             # camera, never the others of its lane.
             self._lane = self._lanes.enter(self._home)
@@ -523,6 +580,17 @@ class PyAVCapture:
                 return None
         frame = self._pending.pop(0)
         return AVPicture(frame, bool(frame.key_frame))
+
+    def _late(self, packet: Any, arrived: float) -> bool:
+        """Skip this packet: the stream has fallen behind (see `Pace`)?"""
+        ts = packet.dts if packet.dts is not None else packet.pts
+        if ts is None or not packet.time_base:
+            return False
+        skip, caught_up = self.pace.packet(float(ts * packet.time_base), arrived,
+                                           bool(packet.is_keyframe))
+        if caught_up:
+            self._resume_at_key = True  # the skipped frames were references
+        return skip
 
     def rewind(self) -> bool:
         try:

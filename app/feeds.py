@@ -182,6 +182,7 @@ def open_source(source: Source, timeouts: StreamTimeouts, camera_id: str = "",
         log.debug("camera %s: cannot open: %s", camera_id, exc)
         return None
     if not is_file:
+        cap.live = True  # a camera sends in real time: keep up with it, or catch up
         return Opened(cap, None, loop=False)
     try:
         cap.seek_frame(start_at)
@@ -251,6 +252,7 @@ class Feed:
         self._size_lock = threading.Lock()
         self._sizes: dict[int, tuple[int, int]] = {}
         self.decoded = 0  # frames read from the decoder (also counts frames not displayed)
+        self.catching_up = False  # fell behind the camera: keyframes only (PyAVCapture._late)
         self.keyframes = 0  # of those, keyframes (on standby: all of them)
         self.skipped = 0  # decoded but not converted: the wall had not shown the one before
         # Paint-ready buffers, reused so that the decode path allocates nothing per frame (a
@@ -310,7 +312,8 @@ class Feed:
 
     def reading(self) -> StatusReading:
         return dataclasses.replace(self.status.reading(self._clock()), decoder=self.decoder,
-                                   keyframe_s=self.keyframe_s, standby=self._standby)
+                                   keyframe_s=self.keyframe_s, standby=self._standby,
+                                   catching_up=self.catching_up)
 
     def info(self) -> str:
         """The stream's decoder facts for the officer: "h264 · PyAV software, 1280x720,
@@ -544,6 +547,9 @@ class Feed:
                 why = getattr(cap, "error", "")
                 return "connection lost" + (f" ({why})" if why and why != "no frame" else "")
             first = False
+            pace = getattr(cap, "pace", None)  # PyAV cameras only
+            if pace is not None and pace.catching_up != self.catching_up:
+                self._catching_up_changed(pace.behind_s, getattr(cap, "dropped", 0))
             self.decoded += 1
             self.keyframes += picture.keyframe
             self.keyframe_s = cap.keyframe_interval_s() or self.keyframe_s  # kept over reopens
@@ -569,6 +575,16 @@ class Feed:
             elif self.route is not None and self._back_to_hub():
                 return _BACK_TO_HUB
         return None
+
+    def _catching_up_changed(self, behind_s: float, dropped: int) -> None:
+        self.catching_up = not self.catching_up
+        if self.catching_up:
+            log.warning("camera %s: its pictures queue up %.1f s behind (more cameras than "
+                        "this console can decode); keyframes only until it has caught up",
+                        self.camera_id, behind_s)
+        else:
+            log.info("camera %s: caught up (%d frames skipped so far); every frame again",
+                     self.camera_id, dropped)
 
     def _deliver(self, picture: Picture, captured: float) -> None:
         """Scale to the largest tile and convert to BGRA: paint-ready, in reused buffers."""

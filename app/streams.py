@@ -72,6 +72,7 @@ class StatusReading:
     decoder: str = ""  # "h264 · PyAV software" (app/decoders.py); "" before the first open
     keyframe_s: float | None = None  # the camera's keyframe interval, measured; None unknown
     standby: bool = False  # kept open decoding keyframes only (a tour's next page)
+    catching_up: bool = False  # a live camera fell behind: keyframes only until it catches up
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ class WallResult:
     worst_second_fps: float = 0.0  # fewest new frames any tile showed in one 1 s sample
     samples: list[dict] = field(default_factory=list)  # 1 s samples: t, rss
     all_live_after_s: float | None = None  # start until every tile was live (wait_live)
+    # Per stream: how far its pictures' timestamps advanced per second of the window. 1.0: it
+    # keeps up (frames not decoded were dropped, not queued); below 1: it falls behind.
+    stream_rate: list[float] = field(default_factory=list)
     cpu_detail: dict = field(default_factory=dict)  # user/sys s, page faults, switches
     events: list[dict] = field(default_factory=list)  # what each scripted action did
     decoder: str = ""  # NAZAR_DECODER as the wall's process resolved it (pyav, opencv)
@@ -60,6 +63,15 @@ class WallResult:
     @property
     def cpu_per_frame_ms(self) -> float:
         return 1000.0 * self.cpu_s / max(1, self.displayed)
+
+
+def _stream_time(feed) -> float | None:
+    """The timestamp (s) of the feed's newest decoded picture (PyAV only; the benchmark reads
+    the feed's private last picture: the wall itself has no use for it)."""
+    frame = getattr(getattr(feed, "_last_picture", None), "frame", None)
+    if frame is None or frame.pts is None or not frame.time_base:
+        return None
+    return float(frame.pts * frame.time_base)
 
 
 def _tile_streams(win) -> list[dict]:
@@ -226,6 +238,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
     # Feeds opened and closed in the window count too; holding on to them here would keep
     # their frame buffers alive and make the RSS figures the benchmark's own.
     decoded0 = feeds.decoded_total()
+    clock0 = {f.key: _stream_time(f) for f in feeds.feeds()}
     window = CpuWindow(server_pid)
     window.start()
     t0 = time.monotonic()
@@ -259,6 +272,11 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         t.paint_latencies = None
     shown = [t.frames_shown - s for t, s in zip(tiles, shown0)]
     decoded = feeds.decoded_total() - decoded0
+    stream_rate = []
+    for f in feeds.feeds():
+        a, b = clock0.get(f.key), _stream_time(f)
+        if a is not None and b is not None and b >= a:  # (a looped file starts again: left out)
+            stream_rate.append((b - a) / elapsed)
     states: dict[str, int] = {}
     for t in tiles:
         key = t.state.value if t.state else "none"
@@ -278,6 +296,7 @@ def run_wall(registry, view: list[str], layout, seconds: float, warmup: float = 
         machine_busy_s=cpu["machine_busy_s"],
         tile_size=tile_sizes[0] if tile_sizes else (0, 0), tile_sizes=tile_sizes,
         streams=streams_end, stream_changes=changes, live_throughout=sum(live_ok),
+        stream_rate=stream_rate,
         worst_second_fps=worst[0] if worst[0] != float("inf") else 0.0,
         samples=[{"t": a, "rss_mb": b} for a, b in zip(series_t, series_rss)],
         all_live_after_s=all_live_after, cpu_detail=cpu,

@@ -572,6 +572,9 @@ def rows(run: Run) -> list[tuple[str, str]]:
         ("displayed fps per tile: min / median", f"{s['fps_min']:.1f} / {s['fps_median']:.1f}"),
         ("  fewest frames of any tile in one 1 s sample", f"{s['worst_second_fps']:.0f}"),
         ("frames decoded / displayed", f"{s['decoded']} / {s['displayed']}"),
+        ("  stream time per second: min / median (1.00: not behind)",
+         f"{min(w['stream_rate']):.2f} / {statistics.median(w['stream_rate']):.2f}"
+         if w.get("stream_rate") else "- (OpenCV: no timestamps)"),
         ("decoder (NAZAR_DECODER)", str(w.get("decoder") or "?")),
         ("process CPU (whole wall process)",
          f"{s['wall_cpu_pct']:.0f} % of one core ({w['cpu_s']:.1f} s in {w['seconds']:.1f} s; "

@@ -250,3 +250,53 @@ def test_lane_count_follows_the_cores_or_the_setting(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="app.decoders"):
         assert decoders.lane_count() == len(os.sched_getaffinity(0))
     assert "NAZAR_DECODE_LANES=many" in caplog.text
+
+
+def run_camera(pace, seconds: float, fps: float, read_every: float, gop: int = 30,
+               start: tuple[float, float] = (0.0, 0.0)):
+    """A camera's packets (stream time t, every 1/fps) read every `read_every` s by the
+    console: (skipped, resumed) per packet; the last (arrival, t)."""
+    arrived, t = start
+    out = []
+    for i in range(int(seconds * fps)):
+        arrived += read_every
+        t += 1.0 / fps
+        out.append(pace.packet(t, arrived, keyframe=i % gop == 0))
+    return out, (arrived, t)
+
+
+def test_a_camera_read_on_time_is_never_late_even_over_a_day_of_clock_drift():
+    pace = decoders.Pace()
+    out, _ = run_camera(pace, 30, 15, 1 / 15)
+    assert not any(skip for skip, _ in out) and pace.behind_s < 0.01
+    # The camera's clock runs 0.1 % slow against the console's: 86 s over 24 hours.
+    pace = decoders.Pace()
+    out, _ = run_camera(pace, 24 * 3600, 15, 1.001 / 15)
+    assert not any(skip for skip, _ in out) and not pace.catching_up
+
+
+def test_a_late_camera_skips_to_catch_up_then_decodes_every_frame_from_a_keyframe():
+    """The console reads a 15 fps camera at only 12 packets a second: its packets queue up.
+    Past LATE_S it skips all but keyframes; reading the queue without decoding drains it,
+    and once within CAUGHT_UP_S it says so (the capture then resumes at a keyframe)."""
+    pace = decoders.Pace()
+    out, (arrived, t) = run_camera(pace, 8, 15, 1 / 12)
+    first_skip = next(i for i, (skip, _) in enumerate(out) if skip)
+    # Late by LATE_S after 1.0 / (1/12 - 1/15) = 60 packets' worth of falling behind.
+    assert 55 <= first_skip <= 65 and pace.catching_up
+    keys = [i for i in range(first_skip, len(out)) if i % 30 == 0]
+    assert keys and all(not out[i][0] for i in keys)  # keyframes are still decoded
+    # Skipping is fast: the queued packets now come in quick succession.
+    drained, _ = run_camera(pace, 2, 15, 0.001, start=(arrived, t))
+    resumed = [i for i, (_, back) in enumerate(drained) if back]
+    assert len(resumed) == 1 and not pace.catching_up and pace.behind_s < decoders.CAUGHT_UP_S
+    before, after = drained[:resumed[0]], drained[resumed[0] + 1:]
+    assert before and all(skip or i % 30 == 0 for i, (skip, _) in enumerate(before))
+    assert after and not any(skip for skip, _ in after)  # read on time again: every frame
+
+
+def test_timestamps_that_start_again_are_not_lateness():
+    pace = decoders.Pace()
+    _, (arrived, t) = run_camera(pace, 5, 15, 1 / 15, start=(0.0, 5000.0))
+    out, _ = run_camera(pace, 5, 15, 1 / 15, start=(arrived, 0.0))  # the camera restarted
+    assert not any(skip for skip, _ in out) and pace.behind_s < 0.01

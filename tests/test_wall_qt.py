@@ -1,6 +1,7 @@
 """The wall driven like a user drives it: real key events, real demo decoding, real widgets."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -289,3 +290,10 @@ def test_a_picture_the_wall_shows_late_says_so_in_amber(qtbot):
         tile.grab()  # paint: the status line is drawn, and remembered, at paint time
         assert ("picture 3 s behind" in tile.status_text) is behind, tile.status_text
         assert tile.status_text.startswith("LIVE  <1 s ago  15 fps"), tile.status_text
+    # A camera the console cannot decode in full, skipping frames to stay current.
+    late = dataclasses.replace(src.reading(), catching_up=True)
+    src.frame = Frame(image, 4, time.monotonic(), (1280, 720))
+    assert tile.refresh(late)
+    tile.grab()
+    assert tile.status_text.endswith("· catching up: keyframes only"), tile.status_text
+    assert tile._behind(State.LIVE)  # amber, as a picture behind

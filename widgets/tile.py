@@ -272,8 +272,10 @@ class TileWidget(QWidget):
             status += f"  {_status_age(snap)} ago"
         if state is State.LIVE and snap:
             status += f"  {snap.fps:.0f} fps"
-            if self._behind(state):
+            if self.behind_s >= BEHIND_S:
                 status += f"  · picture {self.behind_s:.0f} s behind"
+            elif snap.catching_up:
+                status += "  · catching up: keyframes only"
         if c.stream == "sub":
             status += "  · sub"
         if snap and snap.path:  # relay hubs: "via Lalbazar-1", "direct · ... down"
@@ -281,8 +283,9 @@ class TileWidget(QWidget):
         return status
 
     def _behind(self, state: State) -> bool:
-        """The stream is live but the wall is not keeping up with it."""
-        return state is State.LIVE and self.behind_s >= BEHIND_S
+        """The stream is live but the wall is not keeping up with it (amber)."""
+        return state is State.LIVE and (self.behind_s >= BEHIND_S or bool(
+            self._snap and self._snap.catching_up))
 
     def _state_colour(self, c: TileContent) -> tuple[State, QColor]:
         state = self._snap.state if self._snap else State.CONNECTING
