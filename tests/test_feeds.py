@@ -416,3 +416,39 @@ def test_a_camera_whose_decoding_crashes_frees_its_lane_for_the_others(
     finally:
         assert mgr.stop_all(timeout=10.0) == []
     assert lanes.busy() == 0
+
+
+@pytest.mark.rtsp
+def test_a_camera_the_console_fell_behind_on_catches_up_instead_of_showing_the_past(
+        clip_dir, rtsp_server_factory, monkeypatch, caplog):
+    """The console stops decoding a live camera for a while (its decode lane held, as other
+    cameras hold it on a console with too few cores): the camera's packets queue up in the
+    connection. When it can decode again it is that far behind: it skips the queue to catch
+    up, says so, and shows current pictures again, not the queued past as live."""
+    import logging
+
+    from app import decoders
+    lanes = decoders.DecodeLanes(1)
+    monkeypatch.setattr(decoders, "_lanes", lanes)
+    server = rtsp_server_factory({"/cam1": make_clip(clip_dir, 320, 240, fps=15, seconds=4,
+                                                     gop=15)})
+    mgr = FeedManager(StreamTimeouts(open_s=3, read_s=8, stall_after_s=1.5))
+    try:
+        with caplog.at_level(logging.INFO, logger="app.feeds"):
+            feed = mgr.acquire("CAM-LATE", parse_source(server.url("/cam1")))
+            wait_for(lambda: feed.reading().state is State.LIVE, 20, "live")
+            lane = lanes._locks[0]
+            lane.acquire()  # the console busy with other cameras
+            try:
+                wait_for(lambda: feed.reading().state is State.STALLED, 10, "its tile stalled")
+            finally:
+                lane.release()
+            wait_for(lambda: "CAM-LATE: caught up" in caplog.text, 20, "caught up")
+            assert "camera CAM-LATE: its pictures queue up" in caplog.text
+            seq = feed.slot.seq
+            wait_for(lambda: feed.slot.seq >= seq + 10, 20, "every frame again")
+            cap = feed._capture
+            assert cap is not None and cap.dropped > 0  # the queue was skipped, not decoded
+            assert cap.pace.behind_s < decoders.CAUGHT_UP_S and not feed.reading().catching_up
+    finally:
+        assert mgr.stop_all(timeout=10.0) == []
