@@ -111,7 +111,7 @@ class DecodeLanes:
         return len(self._locks)
 
     def home(self) -> int:
-        """A stream's first choice, spread round the lanes."""
+        """A new stream's lane, in turn round the lanes (it keeps it while open)."""
         self._next = (self._next + 1) % len(self._locks)
         return self._next
 
