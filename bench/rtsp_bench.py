@@ -674,8 +674,19 @@ def rows(run: Run) -> list[tuple[str, str]]:
     for label, c in (("decomposition: cv2 read + resize + BGRA (no Qt)", run.bare_scaled),
                      ("decomposition: PyAV + yuv_to_bgra (no Qt)", run.floor_scaled)):
         if c:
-            out += [(label, f"CPU {_pct(c['cpu_s'], c['seconds']):.0f} % of one core, "
-                            f"{c['decoded'] / c['seconds']:.0f} fps")]
+            cpu = _pct(c['cpu_s'], c['seconds'])
+            out += [(label, f"CPU {cpu:.0f} % of one core, {c['decoded'] / c['seconds']:.0f} "
+                            f"fps; {_ratio(cpu, s['bare_cpu_pct']):.2f} x bare cv2")]
+    if run.floor_scaled:
+        # Decoding and converting at tile size, with no GUI, no painting and no wall around
+        # it, is the least a wall that converts on the CPU can cost: above the limit, no
+        # such wall meets the limit (BENCHMARKS.md, "The lower bound").
+        c, limit = run.floor_scaled, run.scenario.cpu_vs_bare
+        low = _ratio(_pct(c["cpu_s"], c["seconds"]), s["bare_cpu_pct"])
+        verdict = ("" if limit is None else f" (limit {limit:g} x: " + (
+            "no wall converting on the CPU can meet it)" if low > limit
+            else f"{limit - low:.2f} x left for the rest of the wall)"))
+        out += [("lower bound: decode + convert, nothing else / bare", f"{low:.2f} x{verdict}")]
     out += [("CPU user / sys, page faults per frame: wall",
              _detail(w.get("cpu_detail", {}), w["decoded"])),
             ("  bare", _detail(b.get("cpu_detail", {}), b["decoded"]))]

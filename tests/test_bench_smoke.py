@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "tiny", "--seconds", "3", "--warmup", "1",
-         "--clip-dir", str(clip_dir), "--json", str(out)],
+         "--clip-dir", str(clip_dir), "--json", str(out), "--decompose"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     table = proc.stdout
@@ -48,6 +49,9 @@ def test_tiny_rtsp_scenario_runs_and_reports_sane_numbers(tmp_path, clip_dir):
                 "PyAV decode only (THE FLOOR)", "TARGETS"):
         assert row in table, f"{row!r} missing from the table:\n{table}"
     assert "PASS" in table or "MISS" in table
+    # --decompose: decode + conversion at tile size alone, against the bare decode.
+    low = re.search(r"lower bound: decode \+ convert, nothing else / bare\s+([0-9.]+) x", table)
+    assert low and 0.2 < float(low.group(1)) < 10, table
 
     (run,) = json.loads(out.read_text())
     s = run["summary"]
