@@ -184,6 +184,9 @@ class Capture(Protocol):
 
     decoder: str  # for the tile's info: "h264 · PyAV software", "OpenCV"
     keyframes_only_wanted: bool  # standby: decode keyframes only (any thread may set it)
+    # Of the last read(): the seconds it waited for its decode lane (other cameras decoding),
+    # not for the camera. A read timed against the read timeout leaves this out.
+    lane_wait_s: float
 
     def read(self) -> Picture | None:  # None: the stream ended or broke (see `error`)
         ...
@@ -511,6 +514,7 @@ class PyAVCapture:
         self.live = False  # a camera, not a file: keep up with it (drop frames when late)
         self.pace = Pace()
         self.dropped = 0  # frames not decoded to catch up
+        self.lane_wait_s = 0.0
 
     @property
     def stream(self) -> Any:
@@ -524,6 +528,7 @@ class PyAVCapture:
 
     def read(self) -> AVPicture | None:
         av = self._av
+        self.lane_wait_s = 0.0
         while not self._pending:
             self.leave()  # the wait for the network: without a lane
             try:
@@ -553,7 +558,9 @@ class PyAVCapture:
                 continue  # (on standby, the packets since the keyframe are kept below)
             # After the tap, which may write to disk (recording): a slow disk holds up this
             # camera, never the others of its lane.
+            waiting = time.monotonic()
             self._lane = self._lanes.enter(self._home)
+            self.lane_wait_s += time.monotonic() - waiting
             if packet.is_keyframe and packet.pts is not None and packet.time_base:
                 t = float(packet.pts * packet.time_base)
                 if self._last_key is not None and t > self._last_key:
@@ -693,6 +700,7 @@ class OpenCVCapture:
 
     decoder = "OpenCV"
     keyframes_only_wanted = False  # OpenCV cannot change it on an open stream: ignored
+    lane_wait_s = 0.0  # no decode lanes
 
     def __init__(self, cap: Any):
         self._cap = cap

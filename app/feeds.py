@@ -531,8 +531,10 @@ class Feed:
             picture = cap.read()
             if self._stop.is_set():
                 return None
+            # The wait for a decode lane is the console's, not the camera's (BENCHMARKS.md,
+            # "Decode lanes"): a busy console must not take a camera for a hung one.
             if picture is not None and not opened.loop and \
-                    self._clock() - started >= 0.9 * self._timeouts.read_s:
+                    self._clock() - started - cap.lane_wait_s >= 0.9 * self._timeouts.read_s:
                 # The read timed out and FFmpeg flushed its decoder: this picture arrived
                 # before the silence. Showing it would make a hung camera look live again.
                 return f"no new frame for {self._clock() - last_ok:.0f} s (read timeout)"

@@ -3,6 +3,7 @@ facts (keyframes, standby, hardware fall-back), against real clips decoded by FF
 from __future__ import annotations
 
 import logging
+import time
 
 import av
 import cv2
@@ -211,25 +212,38 @@ def one_lane(monkeypatch):
     return lanes
 
 
-def test_a_stream_decodes_only_in_a_free_lane_and_leaves_it_when_told(clip_dir, one_lane):
+def test_a_stream_decodes_only_in_a_free_lane_and_leaves_it_when_told(clip_dir, one_lane,
+                                                                        monkeypatch):
     """Lanes bound how many streams run Python at once (the GIL and 64 cameras): with one
     lane, a second stream that has its packet waits until the first has handed its picture
-    over; closing a stream frees its lane."""
+    over, and says how long it waited (not the camera's time: see the read timeout);
+    closing a stream frees its lane."""
     import threading
     a = PyAVCapture(str(make_clip(clip_dir, 320, 240, fps=10, seconds=2)), 5.0, 5.0)
     b = PyAVCapture(str(make_clip(clip_dir, 352, 288, fps=10, seconds=2)), 5.0, 5.0)
     try:
         assert a.read() is not None and one_lane.busy() == 1  # a holds the lane
-        has_packet, done = threading.Event(), threading.Event()
+        has_packet, entering, done = threading.Event(), threading.Event(), threading.Event()
         b.on_packet = lambda packet: has_packet.set()
+        enter, asked = one_lane.enter, []
+
+        def asking(home: int):
+            asked.append(time.monotonic())
+            entering.set()
+            return enter(home)
+
+        monkeypatch.setattr(one_lane, "enter", asking)
         got: list = []
         reader = threading.Thread(target=lambda: (got.append(b.read()), done.set()))
         reader.start()
         assert has_packet.wait(10), "b's first packet"
+        assert entering.wait(10), "b asks for the lane"
         assert not done.is_set() and got == []  # it cannot decode without the lane
+        left = time.monotonic()
         a.leave()
         assert done.wait(10), "b decodes once a has left the lane"
         assert got[0] is not None and got[0].size == (352, 288)
+        assert b.lane_wait_s >= left - asked[0] > 0  # it waited at least until a left
         a.leave()  # twice: harmless
         assert one_lane.busy() == 1  # b holds it now
     finally:

@@ -43,6 +43,7 @@ class FakeCapture:
         self.can_rewind = rewind
         self.on_read = on_read
         self.keyframes_only_wanted = False
+        self.lane_wait_s = 0.0  # of the last read: waiting for a decode lane (on_read sets it)
         self.resume_not_before = 0.0
         self.rewinds = 0
         self.released = threading.Event()
@@ -290,6 +291,26 @@ def test_a_picture_after_a_read_timeout_is_not_shown(make_feed, took, times_out)
         assert feed.decoded == 2
         assert reasons(feed)[1:] == [("live", ""), ("reconnecting", "connection lost"),
                                      ("error", "gone")]
+
+
+def test_a_read_slowed_by_a_busy_console_is_not_a_camera_timeout(make_feed):
+    """Each read takes 4.8 s, 4.6 s of it waiting for a decode lane (other cameras
+    decoding): the camera itself answered at once, so its pictures are shown. The same
+    read without the lane wait is a timeout (the test above)."""
+    clock = StepClock()
+    cap = FakeCapture([picture(), picture()])
+
+    def busy_console() -> None:
+        clock.t += 4.8
+        cap.lane_wait_s = 4.6
+
+    cap.on_read = busy_console
+    opener = Opener(Opened(cap, None, loop=False), SourceError("gone"))
+    feed = make_feed(opener, clock=clock, read_s=5.0)
+    feed.start()
+    assert feed.join(5.0)
+    assert feed.decoded == 2
+    assert reasons(feed)[1] == ("live", "")  # then the script ends: the stream is gone
 
 
 def test_a_silent_stream_that_ends_says_how_long_it_was_silent(make_feed):
